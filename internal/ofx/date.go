@@ -1,0 +1,212 @@
+package ofx
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Date is an OFX date-time. Valid is false when the element was absent or
+// unusable (a warning says which). Time carries the offset the bank gave, or
+// UTC when it gave none, as the OFX specification says; Day returns the
+// calendar date as written, which is the date the bank means.
+type Date struct {
+	Time    time.Time
+	Valid   bool
+	HasTime bool   // the value had a time of day, not just a date
+	Raw     string // the text as sent
+}
+
+// Day returns the date as YYYY-MM-DD in the bank's own calendar, or "".
+func (d Date) Day() string {
+	if !d.Valid {
+		return ""
+	}
+	return d.Time.Format(time.DateOnly)
+}
+
+// MarshalJSON writes the date in RFC 3339, or null.
+func (d Date) MarshalJSON() ([]byte, error) {
+	if !d.Valid {
+		return []byte("null"), nil
+	}
+	if !d.HasTime {
+		return json.Marshal(d.Day())
+	}
+	return json.Marshal(d.Time.Format(time.RFC3339Nano))
+}
+
+// ErrDate is wrapped by every ParseDate error.
+var ErrDate = errors.New("not an OFX date")
+
+// ParseDate reads every form OFX uses: YYYYMMDD, YYYYMMDDHHMM,
+// YYYYMMDDHHMMSS and YYYYMMDDHHMMSS.XXX, each optionally followed by a zone
+// [offset:NAME] where the offset is hours ("-5", "+5:30", "-4.5", "-0300").
+// It also reads two forms seen in the wild: YYYY-MM-DD and DD/MM/YYYY (only
+// when the day is over 12, so the order is certain). An impossible date
+// (month 13, 31 February, all zeros) is an error.
+func ParseDate(s string) (Date, error) {
+	raw := s
+	s = strings.TrimSpace(s)
+	bad := func(why string) (Date, error) {
+		return Date{Raw: raw}, fmt.Errorf("%w: %q %s", ErrDate, raw, why)
+	}
+	if s == "" {
+		return bad("is empty")
+	}
+	loc := time.UTC
+	if i := strings.IndexByte(s, '['); i >= 0 {
+		zone := s[i+1:]
+		s = strings.TrimSpace(s[:i])
+		j := strings.IndexByte(zone, ']')
+		if j < 0 {
+			return bad("has an unclosed zone")
+		}
+		l, err := parseZone(zone[:j])
+		if err != nil {
+			return bad(err.Error())
+		}
+		loc = l
+	}
+	if len(s) == 10 && (s[4] == '-' && s[7] == '-') {
+		s = s[:4] + s[5:7] + s[8:10]
+	} else if len(s) == 10 && s[2] == '/' && s[5] == '/' {
+		if d, _ := strconv.Atoi(s[:2]); d <= 12 {
+			return bad("is in an ambiguous day/month order")
+		}
+		s = s[6:10] + s[3:5] + s[:2]
+	}
+	var frac string
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		s, frac = s[:i], s[i+1:]
+		if frac != "" && !allDigits(frac) {
+			return bad("has a bad fraction of a second")
+		}
+	}
+	if !allDigits(s) {
+		return bad("is not digits")
+	}
+	var f [6]int // year month day hour minute second
+	switch len(s) {
+	case 8, 12, 14:
+	case 10: // YYYYMMDDHH, seen from a few banks
+	default:
+		return bad("has the wrong length")
+	}
+	f[0], _ = strconv.Atoi(s[0:4])
+	f[1], _ = strconv.Atoi(s[4:6])
+	f[2], _ = strconv.Atoi(s[6:8])
+	for k := 3; 2*k+2 <= len(s); k++ {
+		f[k], _ = strconv.Atoi(s[2*k+2 : 2*k+4])
+	}
+	if f[0] == 0 || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60 {
+		return bad("is not a real date")
+	}
+	nsec := 0
+	if frac != "" {
+		if len(frac) > 9 {
+			frac = frac[:9]
+		}
+		nsec, _ = strconv.Atoi(frac + strings.Repeat("0", 9-len(frac)))
+	}
+	t := time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], min(f[5], 59), nsec, loc)
+	if t.Day() != f[2] {
+		return bad("is not a real date")
+	}
+	return Date{Time: t, Valid: true, HasTime: len(s) > 8, Raw: raw}, nil
+}
+
+// parseZone reads the inside of [...]: an offset in hours, optionally
+// followed by ":NAME".
+func parseZone(z string) (*time.Location, error) {
+	name := ""
+	off := z
+	if i := strings.IndexByte(z, ':'); i >= 0 {
+		off, name = z[:i], z[i+1:]
+		// "+5:30" is an offset with minutes, not a name.
+		if len(name) >= 2 && allDigits(name[:2]) {
+			mins, _ := strconv.Atoi(name[:2])
+			name = strings.TrimLeft(name[2:], ":")
+			off = fmt.Sprintf("%s.%d", off, mins*100/60)
+			if mins%60*100%60 != 0 {
+				return nil, fmt.Errorf("has an odd zone %q", z)
+			}
+		}
+	}
+	off = strings.TrimSpace(off)
+	if off == "" {
+		return nil, fmt.Errorf("has an empty zone")
+	}
+	neg := off[0] == '-'
+	if off[0] == '-' || off[0] == '+' {
+		off = off[1:]
+	}
+	var secs int
+	switch {
+	case len(off) == 4 && allDigits(off): // -0300
+		h, _ := strconv.Atoi(off[:2])
+		m, _ := strconv.Atoi(off[2:])
+		secs = h*3600 + m*60
+	default:
+		h, err := strconv.ParseFloat(off, 64)
+		if err != nil || h > 14 {
+			return nil, fmt.Errorf("has a bad zone %q", z)
+		}
+		secs = int(h*3600 + 0.5)
+	}
+	if neg {
+		secs = -secs
+	}
+	if name == "" {
+		name = formatOffset(secs)
+	}
+	return time.FixedZone(name, secs), nil
+}
+
+func formatOffset(secs int) string {
+	sign := "+"
+	if secs < 0 {
+		sign, secs = "-", -secs
+	}
+	return fmt.Sprintf("UTC%s%02d:%02d", sign, secs/3600, secs%3600/60)
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// FormatDate writes t as OFX does: YYYYMMDDHHMMSS.XXX[offset:NAME].
+func FormatDate(t time.Time) string {
+	_, off := t.Zone()
+	name, _ := t.Zone()
+	h := float64(off) / 3600
+	zone := strconv.FormatFloat(h, 'f', -1, 64)
+	if off >= 0 {
+		zone = "+" + zone
+	}
+	if name == "" || strings.HasPrefix(name, "UTC") || strings.ContainsAny(name, "+-") {
+		if off == 0 {
+			name = "GMT"
+		} else {
+			name = ""
+		}
+	}
+	if name != "" {
+		zone += ":" + name
+	}
+	if off == 0 {
+		zone = "0:GMT"
+	}
+	return t.Format("20060102150405.000") + "[" + zone + "]"
+}
+
+// FormatDay writes a date without a time: YYYYMMDD.
+func FormatDay(t time.Time) string { return t.Format("20060102") }
