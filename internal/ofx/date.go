@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -65,7 +67,7 @@ func ParseDate(s string) (Date, error) {
 		if j < 0 {
 			return bad("has an unclosed zone")
 		}
-		l, err := parseZone(zone[:j])
+		l, err := cachedZone(zone[:j])
 		if err != nil {
 			return bad(err.Error())
 		}
@@ -99,7 +101,7 @@ func ParseDate(s string) (Date, error) {
 	f[0], _ = strconv.Atoi(s[0:4])
 	f[1], _ = strconv.Atoi(s[4:6])
 	f[2], _ = strconv.Atoi(s[6:8])
-	for k := 3; 2*k+2 <= len(s); k++ {
+	for k := 3; k < 6 && 2*k+4 <= len(s); k++ {
 		f[k], _ = strconv.Atoi(s[2*k+2 : 2*k+4])
 	}
 	if f[0] == 0 || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60 {
@@ -118,6 +120,26 @@ func ParseDate(s string) (Date, error) {
 	}
 	return Date{Time: t, Valid: true, HasTime: len(s) > 8, Raw: raw}, nil
 }
+
+// zoneCache keeps the few zones a file uses, so dates allocate no location.
+var zoneCache sync.Map // string → *time.Location
+
+var zoneCacheSize atomic.Int32
+
+func cachedZone(z string) (*time.Location, error) {
+	if l, ok := zoneCache.Load(z); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := parseZone(z)
+	if err == nil && zoneCacheSize.Load() < 256 {
+		zoneCacheSize.Add(1)
+		zoneCache.Store(strings.Clone(z), l)
+	}
+	return l, err
+}
+
+// parseDateBytes is ParseDate for element text.
+func parseDateBytes(v []byte) (Date, error) { return ParseDate(string(v)) }
 
 // parseZone reads the inside of [...]: an offset in hours, optionally
 // followed by ":NAME".

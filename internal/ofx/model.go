@@ -177,6 +177,9 @@ type Statement struct {
 	Transactions  []Transaction    `json:"transactions,omitempty"`
 	// Line is the line of the file where the statement starts.
 	Line int `json:"line"`
+	// Signon is the response's sign-on, for the ORG, FID and INTU.BID that
+	// identify the institution.
+	Signon *Signon `json:"-"`
 }
 
 // AccountInfo is one ACCTINFO of an account-information response.
