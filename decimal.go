@@ -37,7 +37,13 @@ func NewDecimal(coef int64, scale int32) Decimal { return Decimal{coef: coef, sc
 // ParseDecimal reads a plain decimal: an optional sign, digits, an optional
 // point and more digits ("-12", "+0.50", ".5", "12."). Tolerant forms (comma
 // decimals, currency symbols) are the readers' business, not this one's.
-func ParseDecimal(s string) (Decimal, error) {
+func ParseDecimal(s string) (Decimal, error) { return parseDecimal(s) }
+
+// ParseDecimalBytes is ParseDecimal for bytes; it does not allocate for
+// numbers of up to 18 digits.
+func ParseDecimalBytes(b []byte) (Decimal, error) { return parseDecimal(b) }
+
+func parseDecimal[T ~string | ~[]byte](s T) (Decimal, error) {
 	i := 0
 	neg := false
 	if i < len(s) && (s[i] == '-' || s[i] == '+') {
@@ -80,7 +86,7 @@ func ParseDecimal(s string) (Decimal, error) {
 		return Decimal{}, ErrDecimalSyntax
 	}
 	if overflow {
-		b, ok := new(big.Int).SetString(strings.Replace(s[start:], ".", "", 1), 10)
+		b, ok := new(big.Int).SetString(strings.Replace(string(s[start:]), ".", "", 1), 10)
 		if !ok {
 			return Decimal{}, ErrDecimalSyntax
 		}

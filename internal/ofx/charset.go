@@ -38,6 +38,7 @@ type textDecoder struct {
 	single   encoding.Encoding // the declared single-byte set, or nil
 	utf8     bool              // the header declares UTF-8
 	sniffed  bool              // a mislabelling was reported
+	dec      *encoding.Decoder // decoder of single, made once
 	scratch  []byte
 	scratch2 []byte
 }
@@ -104,6 +105,23 @@ func (d *textDecoder) decode(v []byte) []byte {
 	return v
 }
 
+// note looks at text that will not be kept, only to give the warnings
+// decode would give.
+func (d *textDecoder) note(v []byte) {
+	if d.sniffed {
+		return
+	}
+	for _, c := range v {
+		if c >= 0x80 {
+			// Only a mislabelling warns; a correctly labelled value needs no work.
+			if valid := utf8.Valid(v); valid == (d.single != nil && d.label != "") || !valid && d.single == nil {
+				d.charset(v)
+			}
+			return
+		}
+	}
+}
+
 func (d *textDecoder) charset(v []byte) []byte {
 	if utf8.Valid(v) {
 		if d.single != nil && d.label != "" && !d.sniffed {
@@ -112,20 +130,28 @@ func (d *textDecoder) charset(v []byte) []byte {
 		}
 		return v
 	}
-	enc := d.single
-	if enc == nil {
-		enc = charmap.Windows1252
-		if !d.sniffed {
-			d.sniffed = true
-			d.warn.add(d.line(), "the header declares UTF-8 but the text is not; read as Windows-1252")
+	if d.dec == nil {
+		enc := d.single
+		if enc == nil {
+			enc = charmap.Windows1252
 		}
+		d.dec = enc.NewDecoder()
 	}
-	out, err := enc.NewDecoder().Bytes(v)
-	if err != nil || !utf8.Valid(out) {
+	if d.single == nil && !d.sniffed {
+		d.sniffed = true
+		d.warn.add(d.line(), "the header declares UTF-8 but the text is not; read as Windows-1252")
+	}
+	// A single-byte character decodes to at most 3 bytes of UTF-8.
+	if cap(d.scratch2) < 3*len(v) {
+		d.scratch2 = make([]byte, 3*len(v))
+	}
+	out := d.scratch2[:cap(d.scratch2)]
+	d.dec.Reset()
+	n, _, err := d.dec.Transform(out, v, true)
+	if err != nil || !utf8.Valid(out[:n]) {
 		return []byte(strings.ToValidUTF8(string(v), "\uFFFD"))
 	}
-	d.scratch2 = append(d.scratch2[:0], out...)
-	return d.scratch2
+	return out[:n]
 }
 
 var entities = map[string]string{"amp": "&", "lt": "<", "gt": ">", "quot": `"`, "apos": "'", "nbsp": "\u00a0"}

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -19,7 +18,7 @@ type Date struct {
 	Time    time.Time
 	Valid   bool
 	HasTime bool   // the value had a time of day, not just a date
-	Raw     string // the text as sent
+	Raw     string // the text as sent, kept when it was unusable
 }
 
 // Day returns the date as YYYY-MM-DD in the bank's own calendar, or "".
@@ -118,28 +117,99 @@ func ParseDate(s string) (Date, error) {
 	if t.Day() != f[2] {
 		return bad("is not a real date")
 	}
-	return Date{Time: t, Valid: true, HasTime: len(s) > 8, Raw: raw}, nil
+	return Date{Time: t, Valid: true, HasTime: len(s) > 8}, nil
 }
 
-// zoneCache keeps the few zones a file uses, so dates allocate no location.
-var zoneCache sync.Map // string → *time.Location
+// zones keeps the few zones files use, so dates allocate no location. It
+// holds at most maxZones entries, so hostile input cannot grow it.
+var zones = struct {
+	sync.RWMutex
+	m map[string]*time.Location
+}{m: map[string]*time.Location{}}
 
-var zoneCacheSize atomic.Int32
+const maxZones = 256
 
-func cachedZone(z string) (*time.Location, error) {
-	if l, ok := zoneCache.Load(z); ok {
-		return l.(*time.Location), nil
+func cachedZone[T ~string | ~[]byte](z T) (*time.Location, error) {
+	zones.RLock()
+	l, ok := zones.m[string(z)]
+	zones.RUnlock()
+	if ok {
+		return l, nil
 	}
-	l, err := parseZone(z)
-	if err == nil && zoneCacheSize.Load() < 256 {
-		zoneCacheSize.Add(1)
-		zoneCache.Store(strings.Clone(z), l)
+	l, err := parseZone(string(z))
+	if err == nil {
+		zones.Lock()
+		if len(zones.m) < maxZones {
+			zones.m[string(z)] = l
+		}
+		zones.Unlock()
 	}
 	return l, err
 }
 
-// parseDateBytes is ParseDate for element text.
-func parseDateBytes(v []byte) (Date, error) { return ParseDate(string(v)) }
+// parseDateBytes is ParseDate for element text, without allocating for the
+// usual forms (YYYYMMDD[HHMM[SS[.XXX]]][zone]). Raw is kept only when the
+// date is unusable.
+func parseDateBytes(v []byte) (Date, error) {
+	n := 0
+	for n < len(v) && v[n] >= '0' && v[n] <= '9' {
+		n++
+	}
+	if n != 8 && n != 12 && n != 14 {
+		return ParseDate(string(v))
+	}
+	i, nsec := n, 0
+	if i < len(v) && v[i] == '.' {
+		i++
+		scale := 100000000
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			nsec += int(v[i]-'0') * scale
+			scale /= 10
+			i++
+		}
+	}
+	loc := time.UTC
+	if i < len(v) && v[i] == '[' {
+		j := i + 1
+		for j < len(v) && v[j] != ']' {
+			j++
+		}
+		if j == len(v) {
+			return ParseDate(string(v))
+		}
+		l, err := cachedZone(v[i+1 : j])
+		if err != nil {
+			return ParseDate(string(v))
+		}
+		loc, i = l, j+1
+	}
+	if i != len(v) {
+		return ParseDate(string(v))
+	}
+	num := func(a, b int) int {
+		x := 0
+		for _, c := range v[a:b] {
+			x = x*10 + int(c-'0')
+		}
+		return x
+	}
+	var f [6]int
+	f[0], f[1], f[2] = num(0, 4), num(4, 6), num(6, 8)
+	if n >= 12 {
+		f[3], f[4] = num(8, 10), num(10, 12)
+	}
+	if n == 14 {
+		f[5] = num(12, 14)
+	}
+	if f[0] == 0 || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60 || nsec >= 1e9 {
+		return ParseDate(string(v))
+	}
+	t := time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], min(f[5], 59), nsec, loc)
+	if t.Day() != f[2] {
+		return ParseDate(string(v))
+	}
+	return Date{Time: t, Valid: true, HasTime: n > 8}, nil
+}
 
 // parseZone reads the inside of [...]: an offset in hours, optionally
 // followed by ":NAME".

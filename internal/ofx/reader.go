@@ -35,6 +35,8 @@ func read(r io.Reader, opts Options, h Handler, keep bool) (*Response, error) {
 	w := &warnings{max: opts.MaxWarnings}
 	sc := newScanner(r, opts, responseAggregateNames, w)
 	p := &respParser{sc: sc, w: w, h: h, keep: keep, opts: opts, resp: &Response{}}
+	p.lean = h.Transaction == nil && !keep
+	sc.raw = true // values are decoded in leaf, once we know they are wanted
 	hdr, format, err := sc.walk(p)
 	if err != nil {
 		return nil, err
@@ -67,8 +69,12 @@ type respParser struct {
 	w    *warnings
 	h    Handler
 	keep bool
-	opts Options
-	resp *Response
+	// lean: nobody sees transactions, so their text fields are not made
+	// into strings; only what counts, sums and warnings need is read.
+	lean  bool
+	fitid []byte // the current transaction's FITID, for warnings
+	opts  Options
+	resp  *Response
 
 	stack    []string
 	inSonrs  bool
@@ -156,7 +162,7 @@ func (p *respParser) open(name []byte) error {
 		p.stmt, p.stmtAt = st, depth
 	case p.stmt != nil && p.txnAt == 0 && (n == "STMTTRN" || invTxnKinds[n] && parent == "INVTRANLIST"):
 		p.txn = Transaction{Kind: n, Line: p.sc.line()}
-		p.txnAt, p.txnFlags = depth, 0
+		p.txnAt, p.txnFlags, p.fitid = depth, 0, p.fitid[:0]
 	case p.stmt != nil && p.txnAt == 0 && positionKinds[n]:
 		p.pos, p.posAt = Position{Kind: n}, depth
 	case p.stmt != nil && p.txnAt == 0 && n == "BAL":
@@ -232,12 +238,12 @@ func (p *respParser) endTransaction() error {
 		if t.Kind != "STMTTRN" && t.Kind != "INVBANKTRAN" {
 			field = "TOTAL"
 		}
-		p.w.add(t.Line, "<%s> %s has no %s: no usable amount", t.Kind, describe(t), field)
+		p.w.add(t.Line, "<%s> %s has no %s: no usable amount", t.Kind, p.describe(), field)
 	}
 	if !t.Posted.Valid && p.txnFlags&flagDateBad == 0 {
-		p.w.add(t.Line, "<%s> %s has no posting date: no usable date", t.Kind, describe(t))
+		p.w.add(t.Line, "<%s> %s has no posting date: no usable date", t.Kind, p.describe())
 	}
-	if t.FITID == "" {
+	if len(p.fitid) == 0 {
 		p.w.add(t.Line, "<%s> has no FITID", t.Kind)
 	}
 	st.Count++
@@ -255,9 +261,9 @@ func (p *respParser) endTransaction() error {
 	return nil
 }
 
-func describe(t *Transaction) string {
-	if t.FITID != "" {
-		return "FITID " + t.FITID
+func (p *respParser) describe() string {
+	if len(p.fitid) > 0 {
+		return "FITID " + string(p.fitid)
 	}
 	return "without FITID"
 }
@@ -275,6 +281,15 @@ func (p *respParser) endStatement() error {
 }
 
 func (p *respParser) leaf(name, value []byte) error {
+	if p.txnAt > 0 && p.lean {
+		switch string(name) {
+		case "DTPOSTED", "DTTRADE", "TRNAMT", "TOTAL", "FITID":
+		default:
+			p.sc.text.note(value) // same charset warnings as a full read
+			return nil
+		}
+	}
+	value = p.sc.text.decode(value)
 	if p.status != nil && p.top() == "STATUS" {
 		switch string(name) {
 		case "CODE":
@@ -356,6 +371,9 @@ func (p *respParser) date(name, value []byte) Date {
 
 // amount parses an amount leaf, warning when it is unusable.
 func (p *respParser) amount(name, value []byte) (bankfeed.Decimal, bool) {
+	if d, err := bankfeed.ParseDecimalBytes(value); err == nil {
+		return d, true
+	}
 	d, err := ParseAmount(string(value))
 	if err != nil {
 		p.w.add(p.sc.line(), "<%s> %v", name, err)
@@ -393,8 +411,11 @@ func (p *respParser) txnLeaf(name, value []byte) {
 			p.txnFlags |= flagAmountBad
 		}
 	case "FITID":
-		if t.FITID == "" {
-			t.FITID = string(value)
+		if len(p.fitid) == 0 {
+			p.fitid = append(p.fitid, value...)
+			if !p.lean {
+				t.FITID = string(value)
+			}
 		}
 	case "SRVRTID":
 		t.SrvrTID = string(value)

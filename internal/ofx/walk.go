@@ -102,6 +102,9 @@ type scanner struct {
 	name      []byte // the current tag name, upper case
 	lastLeaf  []byte // name of the last leaf, to skip its end tag quickly
 	closedOFX bool
+	// raw hands values to the handler undecoded; the handler decodes what
+	// it keeps with text.decode.
+	raw bool
 
 	leaves, closedLeaves int // to tell XML from SGML when there is no header
 }
@@ -375,9 +378,12 @@ func (s *scanner) readValue() ([]byte, error) {
 		next := s.buf[s.pos+i:]
 		if len(next) >= 2 && (next[1] == '/' || next[1] == '?' || isNameStart(next[1])) ||
 			len(next) >= 4 && bytes.HasPrefix(next, []byte("<!--")) {
-			raw := s.buf[s.pos : s.pos+i]
+			raw := trimSpace(s.buf[s.pos : s.pos+i])
 			s.pos += i
-			return s.text.decode(trimSpace(raw)), nil
+			if s.raw {
+				return raw, nil
+			}
+			return s.text.decode(raw), nil
 		}
 		if bytes.HasPrefix(next, []byte("<![CDATA[")) {
 			end, err := s.indexFrom(i+9, []byte("]]>"))
