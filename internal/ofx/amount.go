@@ -2,7 +2,6 @@ package ofx
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/bankfeed/bankfeed"
@@ -22,7 +21,7 @@ func ParseAmount(s string) (bankfeed.Decimal, error) {
 		return d, nil
 	}
 	bad := func(why string) (bankfeed.Decimal, error) {
-		return bankfeed.Decimal{}, fmt.Errorf("%w: %q %s", ErrAmount, s, why)
+		return bankfeed.Decimal{}, &FieldError{Value: s, Why: why, Kind: ErrAmount}
 	}
 	neg := false
 	var b strings.Builder

@@ -43,6 +43,17 @@ func (d Date) MarshalJSON() ([]byte, error) {
 // ErrDate is wrapped by every ParseDate error.
 var ErrDate = errors.New("not an OFX date")
 
+// FieldError says why a field's text is unusable: `"20120231" is not a real
+// date`. It wraps ErrDate or ErrAmount.
+type FieldError struct {
+	Value string
+	Why   string
+	Kind  error
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("%q %s", e.Value, e.Why) }
+func (e *FieldError) Unwrap() error { return e.Kind }
+
 // ParseDate reads every form OFX uses: YYYYMMDD, YYYYMMDDHHMM,
 // YYYYMMDDHHMMSS and YYYYMMDDHHMMSS.XXX, each optionally followed by a zone
 // [offset:NAME] where the offset is hours ("-5", "+5:30", "-4.5", "-0300").
@@ -53,7 +64,7 @@ func ParseDate(s string) (Date, error) {
 	raw := s
 	s = strings.TrimSpace(s)
 	bad := func(why string) (Date, error) {
-		return Date{Raw: raw}, fmt.Errorf("%w: %q %s", ErrDate, raw, why)
+		return Date{Raw: raw}, &FieldError{Value: raw, Why: why, Kind: ErrDate}
 	}
 	if s == "" {
 		return bad("is empty")

@@ -364,7 +364,7 @@ func atoi(b []byte) (int, bool) {
 func (p *respParser) date(name, value []byte) Date {
 	d, err := parseDateBytes(value)
 	if err != nil {
-		p.w.add(p.sc.line(), "<%s> %v", name, err)
+		p.w.add(p.sc.line(), "<%s> %v; the date is not used", name, err)
 	}
 	return d
 }
@@ -376,7 +376,7 @@ func (p *respParser) amount(name, value []byte) (bankfeed.Decimal, bool) {
 	}
 	d, err := ParseAmount(string(value))
 	if err != nil {
-		p.w.add(p.sc.line(), "<%s> %v", name, err)
+		p.w.add(p.sc.line(), "<%s> %v; the amount is not used", name, err)
 		return d, false
 	}
 	return d, true
