@@ -270,7 +270,9 @@ func (p *respParser) describe() string {
 
 func (p *respParser) endStatement() error {
 	st := p.stmt
-	p.stmt, p.stmtAt = nil, 0
+	// Whatever of the statement is still open ends with it (a statement
+	// nested inside another, in a broken file, ends the outer one).
+	p.stmt, p.stmtAt, p.txnAt, p.posAt, p.balAt = nil, 0, 0, 0, 0
 	if st.Account.AcctID == "" {
 		p.w.add(st.Line, "statement %d has no account id (ACCTID)", st.Index)
 	}
