@@ -73,11 +73,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return ee.code
 	}
 	fmt.Fprintln(stderr, "bankfeed:", err)
-	switch bankfeed.ErrorCodeOf(err) {
-	case bankfeed.EInternal:
+	var be *bankfeed.Error
+	if errors.As(err, &be) && be.Code == bankfeed.EInternal {
 		return exitInternal
-	case "":
-		return exitOK
 	}
 	return exitFailure
 }
@@ -107,7 +105,26 @@ func newRoot(e *env) *cobra.Command {
 	for _, add := range extraCommands {
 		root.AddCommand(add(e))
 	}
+	// Runnable, so that an unknown command is an argument error, not help.
+	root.Args = cobra.NoArgs
+	root.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	usageArgs(root)
 	return root
+}
+
+// usageArgs makes every command's argument errors exit with exitUsage.
+func usageArgs(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		usageArgs(sub)
+	}
 }
 
 // extraCommands lets each command file register itself.

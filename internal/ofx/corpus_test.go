@@ -1,7 +1,6 @@
 package ofx
 
 import (
-	"encoding/csv"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,81 +9,8 @@ import (
 	"testing"
 
 	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/ofx/ofxcorpus"
 )
-
-// corpusDir finds the shared corpus of real-world statement files, which
-// lives beside the repository (../shared/corpus/ofx) and is never copied
-// into it. BANKFEED_CORPUS overrides the place.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("BANKFEED_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus", "ofx")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "EXPECTED.tsv")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus missing under CI: %v", err)
-		}
-		t.Skipf("corpus not found (%v); set BANKFEED_CORPUS", err)
-	}
-	return dir
-}
-
-type expectedRow struct {
-	file, outcome, kind, acct, currency string
-	index, nTxn                         int
-	sum, ledger, signon, stmtStatus     string
-}
-
-func readExpected(t *testing.T, dir string) map[string][]expectedRow {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "EXPECTED.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comma = '\t'
-	r.LazyQuotes = true
-	r.FieldsPerRecord = -1
-	head, err := r.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[h] = i
-	}
-	for _, need := range []string{"file", "outcome", "stmt_index", "stmt_kind", "acct_id", "currency", "n_txn", "sum_amount", "ledger_balance", "signon_status", "stmt_status"} {
-		if _, ok := col[need]; !ok {
-			t.Fatalf("EXPECTED.tsv has no column %q", need)
-		}
-	}
-	rows := map[string][]expectedRow{}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		get := func(k string) string { return strings.TrimSpace(rec[col[k]]) }
-		row := expectedRow{
-			file: get("file"), outcome: get("outcome"), kind: get("stmt_kind"), acct: get("acct_id"),
-			currency: get("currency"), sum: get("sum_amount"), ledger: get("ledger_balance"),
-			signon: get("signon_status"), stmtStatus: get("stmt_status"),
-		}
-		if s := get("stmt_index"); s != "" {
-			row.index, _ = strconv.Atoi(s)
-		}
-		if s := get("n_txn"); s != "" {
-			row.nTxn, _ = strconv.Atoi(s)
-		}
-		rows[row.file] = append(rows[row.file], row)
-	}
-	return rows
-}
 
 func decimalEqual(t *testing.T, want string, got bankfeed.Decimal) bool {
 	t.Helper()
@@ -99,18 +25,17 @@ func decimalEqual(t *testing.T, want string, got bankfeed.Decimal) bool {
 // EXPECTED.tsv: outcome, and per statement its kind, account id, currency,
 // transaction count, exact sum, ledger balance and status codes.
 func TestCorpus(t *testing.T) {
-	dir := corpusDir(t)
-	expected := readExpected(t, dir)
-	files, err := os.ReadDir(dir)
+	dir := ofxcorpus.Dir(t)
+	expected, err := ofxcorpus.Expected(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := ofxcorpus.Files(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := 0
-	for _, fi := range files {
-		name := fi.Name()
-		if strings.HasSuffix(name, ".tsv") || strings.HasSuffix(name, ".md") {
-			continue
-		}
+	for _, name := range files {
 		rows, ok := expected[name]
 		if !ok {
 			t.Errorf("%s: not in EXPECTED.tsv", name)
@@ -124,7 +49,7 @@ func TestCorpus(t *testing.T) {
 			}
 			defer f.Close()
 			resp, err := Read(f)
-			if rows[0].outcome == "reject" {
+			if rows[0].Outcome == "reject" {
 				if err == nil {
 					t.Fatalf("want rejected, got %s", resp.Outcome())
 				}
@@ -133,15 +58,15 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatalf("rejected: %v", err)
 			}
-			if got := resp.Outcome(); got != rows[0].outcome {
-				t.Errorf("outcome = %s, want %s", got, rows[0].outcome)
+			if got := resp.Outcome(); got != rows[0].Outcome {
+				t.Errorf("outcome = %s, want %s", got, rows[0].Outcome)
 			}
-			if want := rows[0].signon; want != "" {
+			if want := rows[0].SignonStatus; want != "" {
 				if got := strconv.Itoa(resp.Signon.Status.Code); got != want || !resp.Signon.Status.Set {
 					t.Errorf("signon status = %s (set %v), want %s", got, resp.Signon.Status.Set, want)
 				}
 			}
-			if rows[0].outcome != OutcomeStatements {
+			if rows[0].Outcome != OutcomeStatements {
 				if len(resp.Statements) != 0 {
 					t.Errorf("%d statements, want none", len(resp.Statements))
 				}
@@ -151,31 +76,31 @@ func TestCorpus(t *testing.T) {
 				t.Fatalf("%d statements, want %d", len(resp.Statements), len(rows))
 			}
 			for _, row := range rows {
-				st := resp.Statements[row.index]
-				if string(st.Kind) != row.kind {
-					t.Errorf("stmt %d kind = %s, want %s", row.index, st.Kind, row.kind)
+				st := resp.Statements[row.Index]
+				if string(st.Kind) != row.Kind {
+					t.Errorf("stmt %d kind = %s, want %s", row.Index, st.Kind, row.Kind)
 				}
-				if st.Account.AcctID != row.acct {
-					t.Errorf("stmt %d account = %q, want %q", row.index, st.Account.AcctID, row.acct)
+				if st.Account.AcctID != row.AccountID {
+					t.Errorf("stmt %d account = %q, want %q", row.Index, st.Account.AcctID, row.AccountID)
 				}
-				if st.Currency != row.currency {
-					t.Errorf("stmt %d currency = %q, want %q", row.index, st.Currency, row.currency)
+				if st.Currency != row.Currency {
+					t.Errorf("stmt %d currency = %q, want %q", row.Index, st.Currency, row.Currency)
 				}
-				if st.Count != row.nTxn || len(st.Transactions) != row.nTxn {
-					t.Errorf("stmt %d transactions = %d (kept %d), want %d", row.index, st.Count, len(st.Transactions), row.nTxn)
+				if st.Count != row.Transactions || len(st.Transactions) != row.Transactions {
+					t.Errorf("stmt %d transactions = %d (kept %d), want %d", row.Index, st.Count, len(st.Transactions), row.Transactions)
 				}
-				if !decimalEqual(t, row.sum, st.Sum) {
-					t.Errorf("stmt %d sum = %s, want %s", row.index, st.Sum, row.sum)
+				if !decimalEqual(t, row.Sum, st.Sum) {
+					t.Errorf("stmt %d sum = %s, want %s", row.Index, st.Sum, row.Sum)
 				}
 				switch {
-				case row.ledger == "" && st.Ledger.Set:
-					t.Errorf("stmt %d ledger balance = %s, want none", row.index, st.Ledger.Amount)
-				case row.ledger != "" && (!st.Ledger.Set || !decimalEqual(t, row.ledger, st.Ledger.Amount)):
-					t.Errorf("stmt %d ledger balance = %s (set %v), want %s", row.index, st.Ledger.Amount, st.Ledger.Set, row.ledger)
+				case row.Ledger == "" && st.Ledger.Set:
+					t.Errorf("stmt %d ledger balance = %s, want none", row.Index, st.Ledger.Amount)
+				case row.Ledger != "" && (!st.Ledger.Set || !decimalEqual(t, row.Ledger, st.Ledger.Amount)):
+					t.Errorf("stmt %d ledger balance = %s (set %v), want %s", row.Index, st.Ledger.Amount, st.Ledger.Set, row.Ledger)
 				}
-				if row.stmtStatus != "" {
-					if got := strconv.Itoa(st.Status.Code); got != row.stmtStatus || !st.Status.Set {
-						t.Errorf("stmt %d status = %s (set %v), want %s", row.index, got, st.Status.Set, row.stmtStatus)
+				if row.StmtStatus != "" {
+					if got := strconv.Itoa(st.Status.Code); got != row.StmtStatus || !st.Status.Set {
+						t.Errorf("stmt %d status = %s (set %v), want %s", row.Index, got, st.Status.Set, row.StmtStatus)
 					}
 				}
 			}
@@ -189,12 +114,13 @@ func TestCorpus(t *testing.T) {
 // TestCorpusStreamMatchesRead checks that streaming (which keeps nothing)
 // reports the same counts and sums as reading whole, on every corpus file.
 func TestCorpusStreamMatchesRead(t *testing.T) {
-	dir := corpusDir(t)
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	for _, path := range files {
-		if strings.HasSuffix(path, ".tsv") || strings.HasSuffix(path, ".md") {
-			continue
-		}
+	dir := ofxcorpus.Dir(t)
+	files, err := ofxcorpus.Files(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		path := filepath.Join(dir, name)
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/ofx/ofxcorpus"
 	"github.com/bankfeed/bankfeed/internal/ofx/ofxgen"
 )
 
@@ -24,10 +24,10 @@ func addCorpusSeeds(f *testing.F, xml bool) {
 	if dir == "" {
 		dir = filepath.Join("..", "..", "..", "shared", "corpus", "ofx")
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	for _, path := range files {
-		data, err := os.ReadFile(path)
-		if err != nil || strings.HasSuffix(path, ".tsv") || strings.HasSuffix(path, ".md") {
+	files, _ := ofxcorpus.Files(dir)
+	for _, name := range files {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
 			continue
 		}
 		isXML := bytes.Contains(data[:min(len(data), 512)], []byte("<?xml")) || bytes.Contains(data[:min(len(data), 512)], []byte("OFXHEADER=\"2"))
