@@ -5,6 +5,7 @@
 #   bench/peers.sh                     # 1k, 100k and 1M transactions
 #   SIZES="1000" bench/peers.sh        # a quick pass on the small files
 #   PEERS_1M=1 bench/peers.sh          # let the peers try the 1M files too
+#   PEERS= bench/peers.sh              # bankfeed alone
 #
 # Peers: libofx's ofxdump (Debian "ofx"), python3-ofxparse (Debian; only
 # /usr/bin/python3 sees it) and ofxgo (built here in a temporary directory
@@ -23,6 +24,7 @@
 #
 # Environment:
 #   SIZES         transaction counts to generate (default "1000 100000 1000000")
+#   PEERS         which peers to run (default "libofx ofxparse ofxgo")
 #   PEERS_1M      1 to run the peers on the 1M files (default 0: skipped)
 #   PEER_TIMEOUT  seconds before a run is stopped (default 300)
 #   IMPORT        0 to skip the import timing (default 1)
@@ -30,6 +32,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"1000 100000 1000000"}
+PEERS=${PEERS-libofx ofxparse ofxgo}
 PEERS_1M=${PEERS_1M:-0}
 PEER_TIMEOUT=${PEER_TIMEOUT:-300}
 IMPORT=${IMPORT:-1}
@@ -91,7 +94,9 @@ log "generated ${#files[@]} files in $OUT"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ofxgo_bin=""
-if (
+if [[ " $PEERS " != *" ofxgo "* ]]; then
+	: # not asked for
+elif (
 	cd "$tmp" &&
 		cat >main.go <<'EOF' &&
 package main
@@ -139,7 +144,8 @@ else
 	log "ofxgo: could not build (no network?); reported as missing"
 fi
 
-tools=(bankfeed libofx ofxparse ofxgo)
+read -r -a peers <<<"$PEERS"
+tools=(bankfeed "${peers[@]}")
 
 # available reports whether a tool can run here.
 available() {
@@ -148,6 +154,7 @@ available() {
 	libofx) command -v ofxdump >/dev/null 2>&1 ;;
 	ofxparse) [ -x "$PY" ] && "$PY" -c 'import ofxparse' >/dev/null 2>&1 ;;
 	ofxgo) [ -n "$ofxgo_bin" ] ;;
+	*) return 1 ;;
 	esac
 }
 
@@ -236,29 +243,36 @@ for f in "${files[@]}"; do
 	done
 done
 
-echo
-echo "bankfeed against each peer (peer seconds / bankfeed seconds; > is a lower bound, the peer timed out):"
-printf '%-22s' file
-for tool in "${tools[@]:1}"; do printf ' %12s' "$tool"; done
-echo
-for f in "${files[@]}"; do
-	name=$(basename "$f")
-	printf '%-22s' "$name"
-	for tool in "${tools[@]:1}"; do
-		b=${T[bankfeed,$name]:-} p=${T[$tool,$name]:-} st=${S[$tool,$name]}
-		if [ "${S[bankfeed,$name]:-}" != ok ] || [ -z "$b" ]; then
-			cell=-
-		elif [ "$st" = ok ]; then
-			cell=$(awk -v p="$p" -v b="$b" 'BEGIN { printf "%.1fx", p / (b > 0 ? b : 0.001) }')
-		elif [ "$st" = timeout ]; then
-			cell=$(awk -v p="$p" -v b="$b" 'BEGIN { printf ">%.0fx", p / (b > 0 ? b : 0.001) }')
-		else
-			cell=${st%% *}
-		fi
-		printf ' %12s' "$cell"
-	done
+# print_ratios prints, per file, each peer's time over bankfeed's.
+print_ratios() {
 	echo
-done
+	echo "bankfeed against each peer (peer seconds / bankfeed seconds; > is a lower bound, the peer timed out):"
+	printf '%-22s' file
+	for tool in "${peers[@]}"; do printf ' %12s' "$tool"; done
+	echo
+	for f in "${files[@]}"; do
+		name=$(basename "$f")
+		printf '%-22s' "$name"
+		for tool in "${peers[@]}"; do
+			b=${T[bankfeed,$name]:-} p=${T[$tool,$name]:-} st=${S[$tool,$name]}
+			if [ "${S[bankfeed,$name]:-}" != ok ] || [ -z "$b" ]; then
+				cell=-
+			elif [ "$st" = ok ]; then
+				cell=$(awk -v p="$p" -v b="$b" 'BEGIN { printf "%.1fx", p / (b > 0 ? b : 0.001) }')
+			elif [ "$st" = timeout ]; then
+				cell=$(awk -v p="$p" -v b="$b" 'BEGIN { printf ">%.0fx", p / (b > 0 ? b : 0.001) }')
+			else
+				cell=${st%% *}
+			fi
+			printf ' %12s' "$cell"
+		done
+		echo
+	done
+}
+
+if [ ${#peers[@]} -gt 0 ]; then
+	print_ratios
+fi
 
 if [[ " $SIZES " == *" 100000 "* ]] && [[ " $SIZES " == *" 1000000 "* ]]; then
 	echo
