@@ -7,8 +7,8 @@
 #   PEERS_1M=1 bench/peers.sh          # let the peers try the 1M files too
 #   PEERS= bench/peers.sh              # bankfeed alone
 #
-# Peers: libofx's ofxdump (Debian "ofx"), python3-ofxparse (Debian; only
-# /usr/bin/python3 sees it) and ofxgo (built here in a temporary directory
+# Peers: libofx's ofxdump (Debian "ofx"), python3-ofxparse (Debian 0.21,
+# OfxParser.parse(file); only /usr/bin/python3 sees it) and ofxgo (built here in a temporary directory
 # outside the repository; never committed, never linked into bankfeed). A
 # missing peer is reported as "missing" and skipped.
 #
@@ -82,7 +82,8 @@ for n in $SIZES; do
 			ext=ofx
 			[ "$format" = xml ] && [ "$kind" = card ] && ext=qfx
 			f="$OUT/$kind-$format-$(label "$n").$ext"
-			bin/genofx -n "$n" -kind "$kind" -format "$format" -seed "$seed" -ascii -o "$f" 2>"$f.json"
+			bin/genofx -n "$n" -kind "$kind" -format "$format" -seed "$seed" -ascii -o "$f" 2>"$f.json" ||
+				{ cat "$f.json" >&2; exit 1; }
 			files+=("$f")
 			seed=$((seed + 1))
 		done
@@ -290,7 +291,7 @@ if [[ " $SIZES " == *" 100000 "* ]] && [[ " $SIZES " == *" 1000000 "* ]]; then
 fi
 
 if [ "$IMPORT" = 1 ]; then
-	# The largest SGML bank statement generated: the 1M one by default.
+	# The SGML bank statement of the last size in SIZES: the 1M one by default.
 	big=""
 	for f in "${files[@]}"; do
 		[[ $(basename "$f") == bank-sgml-* ]] && big=$f

@@ -93,7 +93,8 @@ type Options struct {
 	// Start is the first day of the statement period (only its date counts);
 	// zero means 2026-01-01.
 	Start time.Time
-	// Days is the length of the period; zero means 30 + N/20, at most 3650.
+	// Days is the length of the period, at most 36500; zero means
+	// 30 + N/20, at most 3650.
 	Days int
 	// Currency is CURDEF; "" means USD.
 	Currency string
@@ -233,8 +234,8 @@ func normalize(o Options) (Options, error) {
 	if o.N < 0 {
 		return o, fmt.Errorf("%w: N %d is negative", errOptions, o.N)
 	}
-	if o.Days < 0 {
-		return o, fmt.Errorf("%w: Days %d is negative", errOptions, o.Days)
+	if o.Days < 0 || o.Days > 36500 {
+		return o, fmt.Errorf("%w: Days %d is outside 0 to 36500", errOptions, o.Days)
 	}
 	if o.Format != SGML && o.Format != XML {
 		return o, fmt.Errorf("%w: unknown format %d", errOptions, o.Format)

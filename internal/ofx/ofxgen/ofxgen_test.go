@@ -281,6 +281,7 @@ func TestInvalidOptions(t *testing.T) {
 	}{
 		{"negative N", ofxgen.Options{N: -1}},
 		{"negative days", ofxgen.Options{Days: -1}},
+		{"a century and a day", ofxgen.Options{Days: 36501}},
 		{"unknown format", ofxgen.Options{Format: 7}},
 		{"unknown kind", ofxgen.Options{Kind: 7}},
 	}
