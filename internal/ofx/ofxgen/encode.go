@@ -102,7 +102,9 @@ func (e *encoder) cents(tag string, c int64) {
 	e.end(tag)
 }
 
-// date writes t's wall clock as YYYYMMDDHHMMSS.XXX[zone].
+// date writes t's wall clock as YYYYMMDDHHMMSS.000[zone]. (ofx.FormatDate
+// does the same, but this package must not import internal/ofx, whose own
+// tests import it.)
 func (e *encoder) date(tag string, t time.Time) {
 	e.start(tag)
 	e.buf = appendDate(e.buf, t)
