@@ -33,3 +33,27 @@ func (c *ImportCounts) Add(o ImportCounts) {
 	c.Skipped += o.Skipped
 	c.Warnings += o.Warnings
 }
+
+// ImportStatement records one statement of an imported file: the account it
+// went to, the period and balances the bank stated, and its counts.
+// Reconciliation reads it.
+type ImportStatement struct {
+	ImportID     ImportID    `json:"import_id"`
+	Index        int         `json:"index"`
+	AccountID    *AccountID  `json:"account_id"` // nil: the statement named no account
+	Kind         AccountKind `json:"kind"`
+	Currency     string      `json:"currency"`
+	StatusCode   int         `json:"status_code"`
+	StartOn      string      `json:"start_on,omitempty"` // DTSTART, YYYY-MM-DD
+	EndOn        string      `json:"end_on,omitempty"`   // DTEND
+	Ledger       *Balance    `json:"ledger_balance"`
+	Available    *Balance    `json:"available_balance"`
+	Transactions int         `json:"transactions"` // in the file, usable or not
+	ImportCounts
+}
+
+// Balance is an amount the bank stated as of a moment.
+type Balance struct {
+	Amount Decimal   `json:"amount"`
+	AsOf   time.Time `json:"as_of"`
+}

@@ -1,0 +1,415 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bankfeed/bankfeed"
+)
+
+// lineBatch is the rows of one multi-row INSERT. SQLite's cost is per bound
+// value and per statement, so a few hundred rows a statement, prepared once,
+// is the fast way to write a million.
+const lineBatch = 500
+
+// aliasLookupBatch is the ids of one lookup query.
+const aliasLookupBatch = 500
+
+// Line columns written per row. Columns that are the same for every row of a
+// writer (account, import, sync run, creation time) are inlined as literals
+// into the prepared statement: they are integers and a time the store
+// formats itself, never user text.
+const (
+	leanColumns = `id, fitid, posted_on, posted_at, amount, amount_minor, currency, type, name, memo`
+	fullColumns = leanColumns + `, user_on, check_num, ref_num, security_id, units, unit_price, collision`
+	leanCount   = 10
+	fullCount   = 17
+)
+
+// LineWriter writes the new lines of one account for one import or sync run,
+// and their aliases, in batches. Lines are written in the order added; ids
+// are handed out in that order. Call Flush before using what was written,
+// and Close when done.
+type LineWriter struct {
+	tx         *Tx
+	accountID  bankfeed.AccountID
+	prefix     string // "account_id, import_id, sync_run_id, created_at" as literals
+	aliasLit   string
+	createdAt  time.Time
+	lean, full []bankfeed.Line // pending rows of each shape
+	// aliases are the pending (alias, line_id) pairs, in line order. A pair
+	// is written once its line is: the lines of the two shapes are written
+	// in separate batches.
+	aliases []any
+	stmts      map[string]*sql.Stmt
+	args       []any
+}
+
+// NewLineWriter returns a writer of lines for accountID, from an import or
+// a sync run (one of the two, or neither).
+func (tx *Tx) NewLineWriter(ctx context.Context, accountID bankfeed.AccountID, importID *bankfeed.ImportID, syncRunID *bankfeed.SyncRunID) (*LineWriter, error) {
+	if tx.nextLineID == 0 {
+		id, err := tx.d.nextLineID(ctx, tx.tx)
+		if err != nil {
+			return nil, tx.d.wrap("allocate line ids", err)
+		}
+		tx.nextLineID = id
+	}
+	lit := func(id *int64) string {
+		if id == nil {
+			return "NULL"
+		}
+		return itoa(*id)
+	}
+	var imp, run *int64
+	if importID != nil {
+		v := int64(*importID)
+		imp = &v
+	}
+	if syncRunID != nil {
+		v := int64(*syncRunID)
+		run = &v
+	}
+	created := tx.Now()
+	return &LineWriter{
+		tx:        tx,
+		accountID: accountID,
+		prefix:    itoa(int64(accountID)) + "," + lit(imp) + "," + lit(run) + ",'" + formatTime(created) + "'",
+		aliasLit:  itoa(int64(accountID)),
+		createdAt: created,
+		stmts:     map[string]*sql.Stmt{},
+	}, nil
+}
+
+// Add queues l, giving it its id, account and creation time, and writes a
+// batch when one is full. l is copied: the caller may reuse it.
+func (w *LineWriter) Add(ctx context.Context, l *bankfeed.Line) error {
+	l.ID = w.tx.nextLineID
+	w.tx.nextLineID++
+	l.AccountID = w.accountID
+	l.CreatedAt = w.createdAt
+	w.aliases = append(w.aliases, l.FITID, int64(l.ID))
+	for _, a := range l.Aliases {
+		if a != l.FITID && a != "" {
+			w.aliases = append(w.aliases, a, int64(l.ID))
+		}
+	}
+	if l.UserOn == "" && l.CheckNum == "" && l.RefNum == "" && l.SecurityID == "" &&
+		l.Units == "" && l.UnitPrice == "" && !l.Collision {
+		w.lean = append(w.lean, *l)
+		if len(w.lean) == lineBatch {
+			if err := w.writeLines(ctx, false); err != nil {
+				return err
+			}
+		}
+	} else {
+		w.full = append(w.full, *l)
+		if len(w.full) == lineBatch {
+			if err := w.writeLines(ctx, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Flush writes every queued line and alias.
+func (w *LineWriter) Flush(ctx context.Context) error {
+	if err := w.writeLines(ctx, false); err != nil {
+		return err
+	}
+	if err := w.writeLines(ctx, true); err != nil {
+		return err
+	}
+	for len(w.aliases) > 0 {
+		if err := w.writeAliases(ctx, min(len(w.aliases)/2, lineBatch)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close releases the prepared statements. It does not flush.
+func (w *LineWriter) Close() error {
+	for k, s := range w.stmts {
+		s.Close()
+		delete(w.stmts, k)
+	}
+	return nil
+}
+
+// stmt returns the prepared statement for q, preparing it once.
+func (w *LineWriter) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if s, ok := w.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := w.tx.tx.PrepareContext(ctx, w.tx.d.rebind(q))
+	if err != nil {
+		return nil, w.tx.d.wrap("prepare line insert", err)
+	}
+	w.stmts[q] = s
+	return s, nil
+}
+
+func (w *LineWriter) writeLines(ctx context.Context, full bool) error {
+	rows := w.lean
+	cols, n := leanColumns, leanCount
+	if full {
+		rows, cols, n = w.full, fullColumns, fullCount
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	q := `INSERT INTO lines (account_id, import_id, sync_run_id, created_at, ` + cols + `) VALUES ` +
+		placeholders(len(rows), n, w.prefix)
+	args := w.args[:0]
+	for i := range rows {
+		l := &rows[i]
+		var minor any
+		if m, ok := l.Amount.MinorUnits(bankfeed.CurrencyPlaces(l.Currency)); ok {
+			minor = m
+		}
+		args = append(args, int64(l.ID), l.FITID, l.PostedOn, nullTime(l.PostedAt), l.Amount.String(), minor,
+			l.Currency, l.Type, l.Name, l.Memo)
+		if full {
+			coll := int64(0)
+			if l.Collision {
+				coll = 1
+			}
+			args = append(args, nullString(l.UserOn), nullString(l.CheckNum), nullString(l.RefNum),
+				nullString(l.SecurityID), nullString(l.Units), nullString(l.UnitPrice), coll)
+		}
+	}
+	w.args = args[:0]
+	var err error
+	if len(rows) == lineBatch {
+		var s *sql.Stmt
+		if s, err = w.stmt(ctx, q); err == nil {
+			_, err = s.ExecContext(ctx, args...)
+		}
+	} else {
+		_, err = w.tx.tx.ExecContext(ctx, w.tx.d.rebind(q), args...)
+	}
+	clear(args)
+	if full {
+		clear(w.full)
+		w.full = w.full[:0]
+	} else {
+		clear(w.lean)
+		w.lean = w.lean[:0]
+	}
+	if err != nil {
+		return w.tx.d.wrap("write lines", err)
+	}
+	return w.writeReadyAliases(ctx)
+}
+
+// writeReadyAliases writes full batches of the aliases whose lines are
+// written.
+func (w *LineWriter) writeReadyAliases(ctx context.Context) error {
+	lowest := int64(w.tx.nextLineID)
+	if len(w.lean) > 0 {
+		lowest = min(lowest, int64(w.lean[0].ID))
+	}
+	if len(w.full) > 0 {
+		lowest = min(lowest, int64(w.full[0].ID))
+	}
+	for len(w.aliases) >= 2*lineBatch && w.aliases[2*lineBatch-1].(int64) < lowest {
+		if err := w.writeAliases(ctx, lineBatch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeAliases writes the first n queued (alias, line) pairs.
+func (w *LineWriter) writeAliases(ctx context.Context, n int) error {
+	q := `INSERT INTO line_aliases (account_id, alias, line_id) VALUES ` + placeholders(n, 2, w.aliasLit)
+	var err error
+	if n == lineBatch {
+		var s *sql.Stmt
+		if s, err = w.stmt(ctx, q); err == nil {
+			_, err = s.ExecContext(ctx, w.aliases[:2*n]...)
+		}
+	} else {
+		_, err = w.tx.tx.ExecContext(ctx, w.tx.d.rebind(q), w.aliases[:2*n]...)
+	}
+	rest := copy(w.aliases, w.aliases[2*n:])
+	clear(w.aliases[rest:])
+	w.aliases = w.aliases[:rest]
+	return w.tx.d.wrap("write line aliases", err)
+}
+
+// AliasMatch is a stored line that carries an alias.
+type AliasMatch struct {
+	Alias    string
+	LineID   bankfeed.LineID
+	Amount   bankfeed.Decimal
+	PostedOn string
+}
+
+// HasLines reports whether the account has any line.
+func (tx *Tx) HasLines(ctx context.Context, accountID bankfeed.AccountID) (bool, error) {
+	var n int
+	err := tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT count(*) FROM (SELECT 1 FROM line_aliases WHERE account_id = ? LIMIT 1) x`), accountID).Scan(&n)
+	return n > 0, tx.d.wrap("look for lines", err)
+}
+
+// LookupAliases calls fn for every stored line of the account that carries
+// one of aliases. Lookups go a few hundred ids per query.
+func (tx *Tx) LookupAliases(ctx context.Context, accountID bankfeed.AccountID, aliases []string, fn func(AliasMatch) error) error {
+	if len(aliases) == 0 {
+		return nil
+	}
+	q := tx.d.rebind(`SELECT a.alias, l.id, l.amount, l.posted_on FROM line_aliases a JOIN lines l ON l.id = a.line_id
+		WHERE a.account_id = ? AND a.alias IN (` + inList(aliasLookupBatch) + `)`)
+	s, err := tx.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return tx.d.wrap("prepare alias lookup", err)
+	}
+	defer s.Close()
+	args := make([]any, 1+aliasLookupBatch)
+	args[0] = int64(accountID)
+	for start := 0; start < len(aliases); start += aliasLookupBatch {
+		chunk := aliases[start:min(start+aliasLookupBatch, len(aliases))]
+		for i := range aliasLookupBatch {
+			if i < len(chunk) {
+				args[1+i] = chunk[i]
+			} else {
+				args[1+i] = nil // IN (NULL) matches nothing
+			}
+		}
+		if err := lookupChunk(ctx, tx.d, s, args, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func lookupChunk(ctx context.Context, d *dialect, s *sql.Stmt, args []any, fn func(AliasMatch) error) error {
+	rows, err := s.QueryContext(ctx, args...)
+	if err != nil {
+		return d.wrap("look up aliases", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m AliasMatch
+		var amount string
+		if err := rows.Scan(&m.Alias, &m.LineID, &amount, &m.PostedOn); err != nil {
+			return d.wrap("look up aliases", err)
+		}
+		if m.Amount, err = bankfeed.ParseDecimal(amount); err != nil {
+			return fmt.Errorf("look up aliases: line %d amount %q: %w", m.LineID, amount, err)
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return d.wrap("look up aliases", rows.Err())
+}
+
+// MarkCollisions flags lines whose FITID the bank reused for another line.
+func (tx *Tx) MarkCollisions(ctx context.Context, ids []bankfeed.LineID) error {
+	for start := 0; start < len(ids); start += aliasLookupBatch {
+		chunk := ids[start:min(start+aliasLookupBatch, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = int64(id)
+		}
+		if _, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE lines SET collision = 1 WHERE id IN (`+inList(len(chunk))+`)`), args...); err != nil {
+			return tx.d.wrap("mark collisions", err)
+		}
+	}
+	return nil
+}
+
+const lineSelect = `SELECT l.id, l.account_id, l.import_id, l.sync_run_id, l.fitid, l.posted_on, l.posted_at, l.user_on,
+	l.amount, l.currency, l.type, l.name, l.memo, l.check_num, l.ref_num, l.security_id, l.units, l.unit_price,
+	l.collision, l.created_at FROM lines l`
+
+// EachLine calls fn for every line f selects, by posting date then id,
+// without holding them all in memory.
+func (db *DB) EachLine(ctx context.Context, f bankfeed.LineFilter, fn func(*bankfeed.Line) error) error {
+	var where []string
+	var args []any
+	if f.AccountID != 0 {
+		where, args = append(where, "l.account_id = ?"), append(args, f.AccountID)
+	}
+	if f.Since != "" {
+		if _, err := time.Parse(time.DateOnly, f.Since); err != nil {
+			return bankfeed.Errorf(bankfeed.EInvalid, "since %q: want a date YYYY-MM-DD", f.Since)
+		}
+		where, args = append(where, "l.posted_on >= ?"), append(args, f.Since)
+	}
+	q := lineSelect
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY l.posted_on, l.id"
+	if f.Limit > 0 {
+		q += " LIMIT " + itoa(int64(f.Limit))
+	}
+	return db.view(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.d.rebind(q), args...)
+		if err != nil {
+			return db.d.wrap("list lines", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			l, err := scanLine(rows)
+			if err != nil {
+				return db.d.wrap("list lines", err)
+			}
+			if err := fn(l); err != nil {
+				return err
+			}
+		}
+		return db.d.wrap("list lines", rows.Err())
+	})
+}
+
+// Lines returns the lines f selects, by posting date then id.
+func (db *DB) Lines(ctx context.Context, f bankfeed.LineFilter) ([]*bankfeed.Line, error) {
+	var out []*bankfeed.Line
+	err := db.EachLine(ctx, f, func(l *bankfeed.Line) error {
+		out = append(out, l)
+		return nil
+	})
+	return out, err
+}
+
+func scanLine(rows *sql.Rows) (*bankfeed.Line, error) {
+	var l bankfeed.Line
+	var imp, run sql.NullInt64
+	var postedAt, userOn, check, ref, sec, units, price sql.NullString
+	var amount, created string
+	if err := rows.Scan(&l.ID, &l.AccountID, &imp, &run, &l.FITID, &l.PostedOn, &postedAt, &userOn,
+		&amount, &l.Currency, &l.Type, &l.Name, &l.Memo, &check, &ref, &sec, &units, &price,
+		&l.Collision, &created); err != nil {
+		return nil, err
+	}
+	if imp.Valid {
+		id := bankfeed.ImportID(imp.Int64)
+		l.ImportID = &id
+	}
+	if run.Valid {
+		id := bankfeed.SyncRunID(run.Int64)
+		l.SyncRunID = &id
+	}
+	l.UserOn, l.CheckNum, l.RefNum = userOn.String, check.String, ref.String
+	l.SecurityID, l.Units, l.UnitPrice = sec.String, units.String, price.String
+	var err error
+	if l.Amount, err = bankfeed.ParseDecimal(amount); err != nil {
+		return nil, fmt.Errorf("line %d amount %q: %w", l.ID, amount, err)
+	}
+	if l.PostedAt, err = scanTime(postedAt); err != nil {
+		return nil, err
+	}
+	if l.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
