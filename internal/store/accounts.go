@@ -113,6 +113,16 @@ func (tx *Tx) Account(ctx context.Context, id bankfeed.AccountID) (*bankfeed.Acc
 
 const accountColumns = `id, institution_id, kind, type, bank_id, branch_id, number, currency, name, created_at`
 
+// prefixed qualifies every column of a list: prefixed("a.", "id, kind") is
+// "a.id, a.kind".
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i := range parts {
+		parts[i] = p + parts[i]
+	}
+	return strings.Join(parts, ", ")
+}
+
 func scanAccount(row interface{ Scan(...any) error }) (*bankfeed.Account, error) {
 	var a bankfeed.Account
 	var created string

@@ -67,7 +67,10 @@ var sqliteDialect = &dialect{
 func sqliteDSN(path, txlock string, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
+	// page_size takes effect only on a new file, and must come before WAL,
+	// which the _journal_mode key switches on after every _pragma.
+	q.Add("_pragma", "page_size("+pageSize+")")
+	q.Set("_journal_mode", "WAL")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "temp_store(MEMORY)")
@@ -81,6 +84,9 @@ func sqliteDSN(path, txlock string, readOnly bool) string {
 	q.Set("_txlock", txlock)
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
+
+// pageSize is the page size of a new database file.
+const pageSize = "4096"
 
 // sqliteError maps SQLite result codes to domain error codes.
 func sqliteError(err error) error {

@@ -253,24 +253,34 @@ type AliasMatch struct {
 
 // HasLines reports whether the account has any line.
 func (tx *Tx) HasLines(ctx context.Context, accountID bankfeed.AccountID) (bool, error) {
-	var n int
-	err := tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT count(*) FROM (SELECT 1 FROM line_aliases WHERE account_id = ? LIMIT 1) x`), accountID).Scan(&n)
-	return n > 0, tx.d.wrap("look for lines", err)
+	return hasLines(ctx, tx.tx, tx.d, accountID)
 }
 
+func hasLines(ctx context.Context, q querier, d *dialect, accountID bankfeed.AccountID) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, d.rebind(`SELECT count(*) FROM (SELECT 1 FROM line_aliases WHERE account_id = ? LIMIT 1) x`), accountID).Scan(&n)
+	return n > 0, d.wrap("look for lines", err)
+}
+
+var lookupQuery = `SELECT a.alias, l.id, l.amount, l.posted_on FROM line_aliases a JOIN lines l ON l.id = a.line_id
+	WHERE a.account_id = ? AND a.alias IN (` + inList(aliasLookupBatch) + `)`
+
 // LookupAliases calls fn for every stored line of the account that carries
-// one of aliases. Lookups go a few hundred ids per query.
+// one of aliases, including lines written earlier in this transaction.
+// Lookups go a few hundred ids per query.
 func (tx *Tx) LookupAliases(ctx context.Context, accountID bankfeed.AccountID, aliases []string, fn func(AliasMatch) error) error {
 	if len(aliases) == 0 {
 		return nil
 	}
-	q := tx.d.rebind(`SELECT a.alias, l.id, l.amount, l.posted_on FROM line_aliases a JOIN lines l ON l.id = a.line_id
-		WHERE a.account_id = ? AND a.alias IN (` + inList(aliasLookupBatch) + `)`)
-	s, err := tx.tx.PrepareContext(ctx, q)
+	s, err := tx.tx.PrepareContext(ctx, tx.d.rebind(lookupQuery))
 	if err != nil {
 		return tx.d.wrap("prepare alias lookup", err)
 	}
 	defer s.Close()
+	return lookupAliases(ctx, tx.d, s, accountID, aliases, fn)
+}
+
+func lookupAliases(ctx context.Context, d *dialect, s *sql.Stmt, accountID bankfeed.AccountID, aliases []string, fn func(AliasMatch) error) error {
 	args := make([]any, 1+aliasLookupBatch)
 	args[0] = int64(accountID)
 	for start := 0; start < len(aliases); start += aliasLookupBatch {
@@ -282,7 +292,7 @@ func (tx *Tx) LookupAliases(ctx context.Context, accountID bankfeed.AccountID, a
 				args[1+i] = nil // IN (NULL) matches nothing
 			}
 		}
-		if err := lookupChunk(ctx, tx.d, s, args, fn); err != nil {
+		if err := lookupChunk(ctx, d, s, args, fn); err != nil {
 			return err
 		}
 	}

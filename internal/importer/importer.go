@@ -1,0 +1,126 @@
+// Package importer imports statement files into the store: each file in one
+// transaction, all or nothing, with lines deduplicated per account by the ids
+// the bank gave them.
+//
+// The file is read once: it is hashed as it streams through the OFX reader,
+// which runs in its own goroutine and hands batches of transactions to the
+// writer, so reading and writing overlap on two cores.
+package importer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/ofx"
+	"github.com/bankfeed/bankfeed/internal/store"
+)
+
+// Options change how a file is imported.
+type Options struct {
+	// AccountID, when set, sends every statement of the file to that
+	// account instead of the one the file names.
+	AccountID bankfeed.AccountID
+	// Progress, when set, is called as the file is read with the bytes
+	// read so far and the file's size (0 when unknown). It runs on the
+	// reading goroutine and must be quick.
+	Progress func(read, total int64)
+	// Reader limits; zero values are the reader's defaults.
+	Reader ofx.Options
+}
+
+// Importer imports files into one store.
+type Importer struct {
+	db *store.DB
+}
+
+// New returns an importer writing to db.
+func New(db *store.DB) *Importer { return &Importer{db: db} }
+
+// ImportFile imports the file at path. A file that cannot be read whole
+// (cut short, hostile, unreadable) writes nothing and returns an error with
+// code invalid that wraps the reader's *ofx.SyntaxError.
+func (im *Importer) ImportFile(ctx context.Context, path string, opts Options) (*Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, bankfeed.Errorf(bankfeed.EInvalid, "open %s: %w", path, err)
+	}
+	defer f.Close()
+	var size int64
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	return im.Import(ctx, f, path, size, opts)
+}
+
+// Import imports one statement file read from r; name is recorded with the
+// import, size (0 if unknown) feeds the progress callback.
+func (im *Importer) Import(ctx context.Context, r io.Reader, name string, size int64, opts Options) (*Result, error) {
+	res := &Result{File: name, Statements: []*StatementResult{}, Skipped: []Skip{}, Collisions: []Collision{}, Warnings: []string{}}
+	h := sha256.New()
+	src := &countingReader{r: io.TeeReader(r, h), total: size, progress: opts.Progress}
+	err := im.db.Update(ctx, func(tx *store.Tx) error {
+		rec := &bankfeed.Import{FileName: name, FileSize: size}
+		if err := tx.CreateImport(ctx, rec); err != nil {
+			return err
+		}
+		w := newWriter(im.db, tx, res, rec.ID, opts.AccountID)
+		// A transaction takes 150 to 250 bytes of SGML; err on the low side.
+		w.lineHint = int(min(size/250, 4_000_000))
+		defer w.close()
+		resp, err := w.run(ctx, src, opts.Reader)
+		if err != nil {
+			return err
+		}
+		if err := w.finish(ctx); err != nil {
+			return err
+		}
+		res.ImportID = rec.ID
+		res.Size = src.n
+		res.SHA256 = hex.EncodeToString(h.Sum(nil))
+		res.Format, res.Version = resp.Format, resp.Version
+		for _, s := range resp.Warnings {
+			res.warn(s)
+		}
+		res.WarningsDropped += resp.WarningsDropped
+		res.Counts.Warnings = len(res.Warnings) + res.WarningsDropped
+		if res.AlreadyImported, err = tx.EarlierImport(ctx, res.SHA256, rec.ID); err != nil {
+			return err
+		}
+		rec.FileSHA256, rec.FileSize, rec.ImportCounts = res.SHA256, res.Size, res.Counts
+		return tx.FinishImport(ctx, rec)
+	})
+	if err != nil {
+		var se *ofx.SyntaxError
+		if errors.As(err, &se) {
+			return nil, &bankfeed.Error{Code: bankfeed.EInvalid, Message: fmt.Sprintf("%s: rejected at %v; nothing imported", name, se), Err: err}
+		}
+		if bankfeed.ErrorCodeOf(err) == bankfeed.EInternal && ctx.Err() == nil {
+			return nil, fmt.Errorf("import %s: %w", name, err)
+		}
+		return nil, fmt.Errorf("import %s: nothing imported: %w", name, err)
+	}
+	return res, nil
+}
+
+// countingReader counts bytes for the progress callback and the file size.
+type countingReader struct {
+	r        io.Reader
+	n        int64
+	total    int64
+	progress func(read, total int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.progress != nil && n > 0 {
+		c.progress(c.n, max(c.total, c.n))
+	}
+	return n, err
+}
