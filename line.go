@@ -20,7 +20,7 @@ type Line struct {
 	// PostedOn is the posting date in the bank's own calendar (YYYY-MM-DD);
 	// PostedAt the full instant when the bank gave one.
 	PostedOn string    `json:"posted_on"`
-	PostedAt time.Time `json:"posted_at"`
+	PostedAt time.Time `json:"posted_at,omitzero"`
 	UserOn   string    `json:"user_on,omitempty"`
 	Amount   Decimal   `json:"amount"`
 	Currency string    `json:"currency"`

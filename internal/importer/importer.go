@@ -98,7 +98,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, name string, size i
 	if err != nil {
 		var se *ofx.SyntaxError
 		if errors.As(err, &se) {
-			return nil, &bankfeed.Error{Code: bankfeed.EInvalid, Message: fmt.Sprintf("%s: rejected at %v; nothing imported", name, se), Err: err}
+			return nil, &bankfeed.Error{Code: bankfeed.EInvalid, Message: fmt.Sprintf("%s: %v", name, se), Err: err}
 		}
 		if bankfeed.ErrorCodeOf(err) == bankfeed.EInternal && ctx.Err() == nil {
 			return nil, fmt.Errorf("import %s: %w", name, err)
