@@ -44,8 +44,8 @@ type LineWriter struct {
 	// is written once its line is: the lines of the two shapes are written
 	// in separate batches.
 	aliases []any
-	stmts      map[string]*sql.Stmt
-	args       []any
+	stmts   map[string]*sql.Stmt
+	args    []any
 }
 
 // NewLineWriter returns a writer of lines for accountID, from an import or

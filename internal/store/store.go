@@ -33,11 +33,11 @@ type Options struct {
 
 // DB is an open store.
 type DB struct {
-	path    string
-	d       *dialect
-	write   *sql.DB // one connection: the single writer
-	read    *sql.DB // readers
-	now     func() time.Time
+	path  string
+	d     *dialect
+	write *sql.DB // one connection: the single writer
+	read  *sql.DB // readers
+	now   func() time.Time
 }
 
 // Open opens (creating if needed) the store in dataDir, which is created with
