@@ -65,6 +65,8 @@ func (d *textDecoder) setCharset(h Header, xml bool) {
 		d.label = ""
 	case l == "utf-8" || l == "utf8" || l == "unicode" || l == "csunicode":
 		d.utf8 = true
+	case strings.HasPrefix(l, "utf-16") || strings.HasPrefix(l, "utf16") || l == "ucs-2":
+		d.utf8 = true // detectUTF16 has turned the text into UTF-8
 	default:
 		if _, err := strconv.Atoi(l); err == nil && strings.HasPrefix(l, "125") {
 			l = "windows-" + l
@@ -197,16 +199,6 @@ func (d *textDecoder) entities(v []byte) []byte {
 	}
 	d.scratch = out
 	return out
-}
-
-// cdata returns the decoded text before a CDATA section followed by the
-// section's content, taken literally.
-func (d *textDecoder) cdata(before, inner []byte) []byte {
-	b := append([]byte(nil), d.decode(trimSpace(before))...)
-	if !utf8.Valid(inner) {
-		inner = []byte(strings.ToValidUTF8(string(inner), "\uFFFD"))
-	}
-	return append(b, inner...)
 }
 
 func indexByte(b []byte, c byte) int {

@@ -27,8 +27,11 @@ func walk(r io.Reader, opts Options, aggregates map[string]bool, h elementHandle
 }
 
 func (s *scanner) walk(h elementHandler) (Header, string, error) {
-	s.text.line = s.line
+	s.text.line = s.tagLine
 	if err := s.detectUTF16(); err != nil {
+		return Header{}, "", err
+	}
+	if err := s.detectLineEnd(); err != nil {
 		return Header{}, "", err
 	}
 	hdr, xml, err := s.prolog()
@@ -76,6 +79,19 @@ func (s *scanner) detectUTF16() error {
 	return nil
 }
 
+// detectLineEnd counts lines by CR in a file whose lines end in CR alone,
+// as the first line end of the file shows.
+func (s *scanner) detectLineEnd() error {
+	if err := s.ensure(maxProlog); err != nil {
+		return err
+	}
+	b := s.buf[s.pos:s.end]
+	if i := bytes.IndexAny(b, "\r\n"); i >= 0 && b[i] == '\r' && (i+1 == len(b) || b[i+1] != '\n') {
+		s.nl = '\r'
+	}
+	return nil
+}
+
 // prolog reads up to the <OFX> start tag and parses what precedes it. A
 // header may be missing, preceded by blank lines, out of order, missing
 // fields, on one line, or wrapped in a comment.
@@ -87,24 +103,28 @@ func (s *scanner) prolog() (Header, bool, error) {
 	if bytes.HasPrefix(s.buf[s.pos:s.end], []byte{0xEF, 0xBB, 0xBF}) {
 		s.pos += 3
 	}
-	from := 0
-	for {
-		i, err := s.indexFrom(from, []byte{'<'})
-		if err != nil {
-			return hdr, false, err
-		}
-		if i < 0 || i > maxProlog {
-			if i < 0 && s.end-s.pos == 0 {
+	// The prolog is small: read at once as much as it may take.
+	if err := s.ensure(maxProlog + 5); err != nil {
+		return hdr, false, err
+	}
+	win := s.buf[s.pos:min(s.end, s.pos+maxProlog+5)]
+	whole := len(win) < maxProlog+5 // the input ends inside the window
+	for from := 0; ; {
+		i := bytes.IndexByte(win[from:], '<')
+		if i < 0 || from+i > maxProlog {
+			switch {
+			case len(win) == 0:
 				return hdr, false, s.errorf(s.pos, "empty file: not an OFX document")
+			case whole && bytes.Contains(bytes.ToUpper(win), []byte("OFXHEADER")):
+				// A header and no body: a download cut short.
+				return hdr, false, s.errorf(s.end, "file cut short: it ends in the header, before <OFX>; nothing of it is used")
 			}
 			return hdr, false, s.errorf(s.pos, "no <OFX> element: not an OFX document")
 		}
-		if err := s.ensure(i + 5); err != nil {
-			return hdr, false, err
-		}
-		t := s.buf[s.pos+i:]
+		i += from
+		t := win[i:]
 		if len(t) >= 5 && strings.EqualFold(string(t[1:4]), "OFX") && !isNameByte(t[4]) {
-			xml := parseProlog(s.buf[s.pos:s.pos+i], &hdr)
+			xml := parseProlog(win[:i], &hdr)
 			s.lineAt(s.pos + i)
 			s.pos += i
 			return hdr, xml, nil

@@ -37,6 +37,7 @@ func read(r io.Reader, opts Options, h Handler, keep bool) (*Response, error) {
 	p := &respParser{sc: sc, w: w, h: h, keep: keep, opts: opts, resp: &Response{}}
 	p.lean = h.Transaction == nil && !keep
 	sc.raw = true // values are decoded in leaf, once we know they are wanted
+	sc.items = responseListItems
 	hdr, format, err := sc.walk(p)
 	if err != nil {
 		return nil, err
@@ -51,6 +52,23 @@ func read(r io.Reader, opts Options, h Handler, keep bool) (*Response, error) {
 	p.resp.WarningsDropped = w.dropped
 	return p.resp, nil
 }
+
+// responseListItems maps each aggregate that repeats in a list to its list,
+// so that an item whose end tag was left out ends where the next item of the
+// same list begins.
+var responseListItems = func() map[string]string {
+	m := map[string]string{"STMTTRN": "BANKTRANLIST", "BAL": "BALLIST", "ACCTINFO": "ACCTINFORS"}
+	for k := range invTxnKinds {
+		m[k] = "INVTRANLIST"
+	}
+	for k := range positionKinds {
+		m[k] = "INVPOSLIST"
+	}
+	for k := range securityKinds {
+		m[k] = "SECLIST"
+	}
+	return m
+}()
 
 // trnrs is an open transaction wrapper (STMTTRNRS, ACCTINFOTRNRS, …).
 type trnrs struct {
@@ -147,7 +165,7 @@ func (p *respParser) open(name []byte) error {
 		if len(p.resp.Statements) >= p.opts.MaxStatements {
 			return p.sc.errorf(p.sc.pos, "more than %d statements; refused", p.opts.MaxStatements)
 		}
-		st := &Statement{Index: len(p.resp.Statements), Kind: bankfeed.KindBank, Signon: &p.resp.Signon, Line: p.sc.line()}
+		st := &Statement{Index: len(p.resp.Statements), Kind: bankfeed.KindBank, Signon: &p.resp.Signon, Line: p.sc.tagLine()}
 		switch n {
 		case "CCSTMTRS":
 			st.Kind = bankfeed.KindCreditCard
@@ -161,7 +179,7 @@ func (p *respParser) open(name []byte) error {
 		p.resp.Statements = append(p.resp.Statements, st)
 		p.stmt, p.stmtAt = st, depth
 	case p.stmt != nil && p.txnAt == 0 && (n == "STMTTRN" || invTxnKinds[n] && parent == "INVTRANLIST"):
-		p.txn = Transaction{Kind: n, Line: p.sc.line()}
+		p.txn = Transaction{Kind: n, Line: p.sc.tagLine()}
 		p.txnAt, p.txnFlags, p.fitid = depth, 0, p.fitid[:0]
 	case p.stmt != nil && p.txnAt == 0 && positionKinds[n]:
 		p.pos, p.posAt = Position{Kind: n}, depth
@@ -285,7 +303,8 @@ func (p *respParser) endStatement() error {
 func (p *respParser) leaf(name, value []byte) error {
 	if p.txnAt > 0 && p.lean {
 		switch string(name) {
-		case "DTPOSTED", "DTTRADE", "TRNAMT", "TOTAL", "FITID":
+		case "DTPOSTED", "DTTRADE", "DTUSER", "DTAVAIL", "DTSETTLE", "TRNAMT", "TOTAL", "FITID":
+			// what counts and sums need, and every field that can warn
 		default:
 			p.sc.text.note(value) // same charset warnings as a full read
 			return nil
@@ -297,7 +316,7 @@ func (p *respParser) leaf(name, value []byte) error {
 		case "CODE":
 			code, ok := atoi(value)
 			if !ok {
-				p.w.add(p.sc.line(), "<CODE> %q is not a status code", value)
+				p.w.add(p.sc.tagLine(), "<CODE> %q is not a status code", value)
 			}
 			p.status.Code = code
 		case "SEVERITY":
@@ -366,7 +385,7 @@ func atoi(b []byte) (int, bool) {
 func (p *respParser) date(name, value []byte) Date {
 	d, err := parseDateBytes(value)
 	if err != nil {
-		p.w.add(p.sc.line(), "<%s> %v; the date is not used", name, err)
+		p.w.add(p.sc.tagLine(), "<%s> %v; the date is not used", name, err)
 	}
 	return d
 }
@@ -378,7 +397,7 @@ func (p *respParser) amount(name, value []byte) (bankfeed.Decimal, bool) {
 	}
 	d, err := ParseAmount(string(value))
 	if err != nil {
-		p.w.add(p.sc.line(), "<%s> %v; the amount is not used", name, err)
+		p.w.add(p.sc.tagLine(), "<%s> %v; the amount is not used", name, err)
 		return d, false
 	}
 	return d, true

@@ -100,6 +100,7 @@ type scanner struct {
 	stack     []frame
 	aggr      map[string]aggrName
 	name      []byte // the current tag name, upper case
+	tagEnd    int64  // file offset just after the current start tag
 	lastLeaf  []byte // name of the last leaf, to skip its end tag quickly
 	closedOFX bool
 	// raw hands values to the handler undecoded; the handler decodes what
@@ -107,6 +108,11 @@ type scanner struct {
 	raw bool
 
 	leaves, closedLeaves int // to tell XML from SGML when there is no header
+
+	// items maps each aggregate that repeats in a list to its list
+	// (STMTTRN → BANKTRANLIST); nil when the caller knows no lists.
+	items map[string]string
+	value []byte // a value holding CDATA, gathered from its pieces
 }
 
 func newScanner(r io.Reader, opts Options, aggr map[string]aggrName, w *warnings) *scanner {
@@ -138,8 +144,9 @@ func (s *scanner) lineAt(i int) int {
 	return s.lines + 1
 }
 
-// line returns the line of the current position.
-func (s *scanner) line() int { return s.lineAt(s.pos) }
+// tagLine returns the line of the current start tag, for what a handler says
+// of the element (the position after "<TRNAMT>x\n" is on the next line).
+func (s *scanner) tagLine() int { return s.lineAt(int(s.tagEnd - s.base)) }
 
 func (s *scanner) errorf(i int, format string, args ...any) error {
 	return &SyntaxError{Line: s.lineAt(i), Offset: s.offset(i), Msg: fmt.Sprintf(format, args...)}
@@ -160,7 +167,7 @@ func (s *scanner) fill() (bool, error) {
 	}
 	if s.end == len(s.buf) {
 		if len(s.buf) >= s.opts.MaxTokenBytes+readChunk {
-			return false, s.errorf(0, "an element is longer than %d bytes; refused", s.opts.MaxTokenBytes)
+			return false, s.tooLong()
 		}
 		nb := make([]byte, min(2*len(s.buf), s.opts.MaxTokenBytes+readChunk))
 		copy(nb, s.buf[:s.end])
@@ -209,11 +216,14 @@ func (s *scanner) indexFrom(from int, sep []byte) (int, error) {
 				i = bytes.Index(s.buf[s.pos+from:s.end], sep)
 			}
 			if i >= 0 {
+				if from+i > s.opts.MaxTokenBytes {
+					return -1, s.tooLong()
+				}
 				return from + i, nil
 			}
 		}
 		if s.end-s.pos > s.opts.MaxTokenBytes {
-			return -1, s.errorf(s.pos, "an element is longer than %d bytes; refused", s.opts.MaxTokenBytes)
+			return -1, s.tooLong()
 		}
 		// Search again only over the new bytes (keeping an overlap for sep).
 		from = max(from, s.end-s.pos-len(sep)+1)
@@ -225,6 +235,10 @@ func (s *scanner) indexFrom(from int, sep []byte) (int, error) {
 			return -1, nil
 		}
 	}
+}
+
+func (s *scanner) tooLong() error {
+	return s.errorf(s.pos, "an element is longer than %d bytes; refused", s.opts.MaxTokenBytes)
 }
 
 func isNameStart(c byte) bool {
@@ -303,6 +317,7 @@ func (s *scanner) run(h elementHandler) error {
 			selfClosing := len(tag) > 0 && tag[len(tag)-1] == '/'
 			s.name = append(s.name[:0], s.tagName(tag)...)
 			s.pos += gt + 1
+			s.tagEnd = s.offset(s.pos)
 			if selfClosing {
 				if canon, ok := s.aggr[string(s.name)]; ok {
 					if err := s.push(h, canon, true); err != nil {
@@ -360,9 +375,13 @@ func (s *scanner) tagName(tag []byte) []byte {
 }
 
 // readValue reads the text after a start tag up to the next tag, trimmed and
-// decoded. CDATA sections and stray '<' that start no tag are part of it.
+// decoded. CDATA sections and stray '<' that start no tag are part of it; a
+// value holding CDATA is gathered in s.value, its sections' '&' escaped so
+// that decoding leaves their text as it is.
 func (s *scanner) readValue() ([]byte, error) {
 	from := 0
+	cdata := false
+	consumed := 0 // bytes of the value before s.pos, in sections already read
 	for {
 		i, err := s.indexFrom(from, []byte{'<'})
 		if err != nil {
@@ -375,11 +394,16 @@ func (s *scanner) readValue() ([]byte, error) {
 		if err := s.ensure(i + 9); err != nil {
 			return nil, err
 		}
-		next := s.buf[s.pos+i:]
+		next := s.buf[s.pos+i : s.end]
 		if len(next) >= 2 && (next[1] == '/' || next[1] == '?' || isNameStart(next[1])) ||
 			len(next) >= 4 && bytes.HasPrefix(next, []byte("<!--")) {
-			raw := trimSpace(s.buf[s.pos : s.pos+i])
+			raw := s.buf[s.pos : s.pos+i]
 			s.pos += i
+			if cdata {
+				s.value = append(s.value, raw...)
+				raw = s.value
+			}
+			raw = trimSpace(raw)
 			if s.raw {
 				return raw, nil
 			}
@@ -393,13 +417,25 @@ func (s *scanner) readValue() ([]byte, error) {
 			if end < 0 {
 				return nil, s.cutShortIn("a CDATA section")
 			}
-			v := s.text.cdata(s.buf[s.pos:s.pos+i], s.buf[s.pos+i+9:s.pos+end])
-			s.pos += end + 3
-			rest, err := s.readValue()
-			if err != nil {
-				return nil, err
+			if !cdata {
+				s.value = s.value[:0]
+				cdata = true
 			}
-			return append(v, rest...), nil
+			consumed += end + 3
+			if consumed > s.opts.MaxTokenBytes {
+				return nil, s.tooLong()
+			}
+			s.value = append(s.value, s.buf[s.pos:s.pos+i]...)
+			for _, c := range s.buf[s.pos+i+9 : s.pos+end] {
+				if c == '&' {
+					s.value = append(s.value, "&amp;"...)
+				} else {
+					s.value = append(s.value, c)
+				}
+			}
+			s.pos += end + 3
+			from = 0
+			continue
 		}
 		from = i + 1
 	}
@@ -449,12 +485,37 @@ func (s *scanner) skipMarkup() error {
 }
 
 func (s *scanner) push(h elementHandler, name aggrName, known bool) error {
+	if list, ok := s.items[name.s]; ok && known {
+		if err := s.closeOpenSibling(h, list); err != nil {
+			return err
+		}
+	}
 	if len(s.stack) >= s.opts.MaxDepth {
 		return s.errorf(s.pos, "elements nested deeper than %d; refused", s.opts.MaxDepth)
 	}
 	s.stack = append(s.stack, frame{name: name.s, bname: name.b, known: known})
 	if known {
 		return h.open(name.b)
+	}
+	return nil
+}
+
+// maxSiblingSearch bounds how far down the stack an opening list item looks
+// for an open sibling, so that hostile nesting cannot make each open costly.
+const maxSiblingSearch = 32
+
+// closeOpenSibling ends an item of list whose end tag was left out when the
+// next item of the same list opens: <STMTTRN> after a STMTTRN still open is
+// its sibling, not its child, and <SELLMF> after an open BUYSTOCK likewise.
+func (s *scanner) closeOpenSibling(h elementHandler, list string) error {
+	for k := len(s.stack) - 1; k >= 0 && k >= len(s.stack)-maxSiblingSearch; k-- {
+		f := s.stack[k]
+		if f.name == list {
+			return nil
+		}
+		if f.known && s.items[f.name] == list {
+			return s.closeElement(h, f.bname)
+		}
 	}
 	return nil
 }
@@ -486,7 +547,11 @@ func (s *scanner) closeElement(h elementHandler, name []byte) error {
 }
 
 // cutShort reports the end of the input before </OFX>.
-func (s *scanner) cutShort() error {
+func (s *scanner) cutShort() error { return s.cutShortIn("") }
+
+// cutShortIn reports the end of the input inside what (a value, a tag, a
+// comment), naming the innermost element open there.
+func (s *scanner) cutShortIn(what string) error {
 	open := "OFX"
 	if n := len(s.stack); n > 0 {
 		open = s.stack[n-1].name
@@ -497,9 +562,12 @@ func (s *scanner) cutShort() error {
 			}
 		}
 	}
-	return s.errorf(s.end, "file cut short: it ends inside <%s> before </OFX>; nothing of it is used", open)
-}
-
-func (s *scanner) cutShortIn(what string) error {
-	return s.errorf(s.end, "file cut short: it ends inside %s before </OFX>; nothing of it is used", what)
+	where := "<" + open + ">"
+	switch {
+	case what != "" && len(s.stack) == 0:
+		where = what
+	case what != "":
+		where = what + " in " + where
+	}
+	return s.errorf(s.end, "file cut short: it ends inside %s before </OFX>; nothing of it is used", where)
 }
