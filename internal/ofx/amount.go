@@ -11,10 +11,13 @@ import (
 var ErrAmount = errors.New("not an amount")
 
 // ParseAmount reads an amount as banks write it: "-12.00", "+16.00",
-// "-530,86" (comma decimal), "$120", "R$ 1.234,56", "-00000000002571.4500",
-// "(12.00)" and "12.00-" (negative), with spaces anywhere. Thousands
-// separators are allowed when a decimal separator follows them or when there
-// are several. The result is exact.
+// "-530,86" (comma decimal), "$120", "R$ 1.234,56", "EUR 12,50",
+// "-00000000002571.4500", "(12.00)" and "12.00-" (negative), "12.00 DR"
+// (debit: negative) and "12.00 CR", with spaces anywhere. Letters are allowed
+// only as a three-letter currency code or a DR/CR marker, so no sign is ever
+// lost. Thousands separators must group digits by three ("1.234.567,89"); a
+// single separator is the decimal point, as OFX allows either. The result is
+// exact.
 func ParseAmount(s string) (bankfeed.Decimal, error) {
 	// Fast path: plain decimals, the common case.
 	if d, err := bankfeed.ParseDecimal(s); err == nil {
@@ -23,63 +26,65 @@ func ParseAmount(s string) (bankfeed.Decimal, error) {
 	bad := func(why string) (bankfeed.Decimal, error) {
 		return bankfeed.Decimal{}, &FieldError{Value: s, Why: why, Kind: ErrAmount}
 	}
-	neg := false
-	var b strings.Builder
 	body := strings.TrimSpace(s)
+	neg := false
 	if strings.HasPrefix(body, "(") && strings.HasSuffix(body, ")") {
 		neg = true
 		body = body[1 : len(body)-1]
 	}
-	signs := 0
-	for _, r := range body {
+	var num strings.Builder
+	signs, markers := 0, 0
+	rs := []rune(body)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
 		switch {
 		case r >= '0' && r <= '9', r == '.', r == ',':
-			b.WriteRune(r)
+			num.WriteRune(r)
 		case r == '-' || r == '\u2212':
 			neg = !neg
 			signs++
 		case r == '+':
 			signs++
 		case r == ' ' || r == '\t' || r == '\u00a0' || r == '\'':
-		case strings.ContainsRune("$€£¥R", r) || (r >= 'A' && r <= 'Z' && len(body) > 3):
-			// currency symbols and codes (R$, USD, EUR)
+		case strings.ContainsRune("$€£¥", r):
+		case r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z':
+			j := i
+			for j < len(rs) && (rs[j] >= 'A' && rs[j] <= 'Z' || rs[j] >= 'a' && rs[j] <= 'z') {
+				j++
+			}
+			word := strings.ToUpper(string(rs[i:j]))
+			switch {
+			case word == "DR" || word == "D":
+				neg = !neg
+				markers++
+			case word == "CR" || word == "C":
+				markers++
+			case word == "R" && j < len(rs) && rs[j] == '$': // R$, the real
+			case len(word) == 3 && rs[i] >= 'A' && rs[i] <= 'Z':
+				// a currency code: USD, EUR, BRL
+			default:
+				return bad("has unexpected letters")
+			}
+			i = j - 1
 		default:
 			return bad("has an unexpected character")
 		}
 	}
-	if signs > 1 {
+	if signs+markers > 1 {
 		return bad("has more than one sign")
 	}
-	num := b.String()
-	if num == "" {
+	text := num.String()
+	if text == "" {
 		if body == "" {
 			return bad("is empty")
 		}
 		return bad("has no digits")
 	}
-	lastDot, lastComma := strings.LastIndexByte(num, '.'), strings.LastIndexByte(num, ',')
-	dots, commas := strings.Count(num, "."), strings.Count(num, ",")
-	switch {
-	case dots > 0 && commas > 0:
-		if lastComma > lastDot { // 1.234,56
-			num = strings.ReplaceAll(num[:lastComma], ".", "") + "." + num[lastComma+1:]
-			if strings.Contains(num[:strings.LastIndexByte(num, '.')], ",") {
-				return bad("mixes separators")
-			}
-		} else { // 1,234.56
-			num = strings.ReplaceAll(num, ",", "")
-		}
-	case commas == 1:
-		num = strings.Replace(num, ",", ".", 1)
-	case commas > 1:
-		num = strings.ReplaceAll(num, ",", "")
-	case dots > 1:
-		num = strings.ReplaceAll(num, ".", "")
+	text, ok := normalizeSeparators(text)
+	if !ok {
+		return bad("has misplaced separators")
 	}
-	if strings.Count(num, ".") > 1 {
-		return bad("has several decimal points")
-	}
-	d, err := bankfeed.ParseDecimal(num)
+	d, err := bankfeed.ParseDecimal(text)
 	if err != nil {
 		return bad("is not a number")
 	}
@@ -87,4 +92,50 @@ func ParseAmount(s string) (bankfeed.Decimal, error) {
 		d = d.Neg()
 	}
 	return d, nil
+}
+
+// normalizeSeparators turns digits with '.' and ',' into a plain decimal.
+// The last separator is the decimal point unless the same separator occurs
+// more than once; every other separator must group thousands by three.
+func normalizeSeparators(n string) (string, bool) {
+	dot, comma := strings.LastIndexByte(n, '.'), strings.LastIndexByte(n, ',')
+	if dot < 0 && comma < 0 {
+		return n, true
+	}
+	point := max(dot, comma)
+	sep := n[point]
+	if strings.Count(n, string(sep)) > 1 {
+		point = -1 // "1,234,567" or "1.234.567": no decimal part
+	}
+	intPart, frac := n, ""
+	if point >= 0 {
+		intPart, frac = n[:point], n[point+1:]
+	}
+	if strings.ContainsAny(frac, ".,") {
+		return "", false
+	}
+	if !strings.ContainsAny(intPart, ".,") {
+		if frac == "" && point >= 0 {
+			return intPart, intPart != ""
+		}
+		return intPart + "." + frac, intPart != "" || frac != ""
+	}
+	groups := strings.FieldsFunc(intPart, func(r rune) bool { return r == '.' || r == ',' })
+	if len(groups) != strings.Count(intPart, ".")+strings.Count(intPart, ",")+1 {
+		return "", false // separators side by side, or at an end
+	}
+	thousands := intPart[len(groups[0])]
+	for i, g := range groups {
+		if i > 0 && (len(g) != 3 || intPart[strings.Index(intPart, g)-1] != thousands) {
+			return "", false
+		}
+		if i == 0 && (len(g) == 0 || len(g) > 3) {
+			return "", false
+		}
+	}
+	whole := strings.Join(groups, "")
+	if frac == "" && point < 0 {
+		return whole, true
+	}
+	return whole + "." + frac, true
 }

@@ -146,7 +146,7 @@ func TestReaderLineNumbers(t *testing.T) {
 	doc := rdBankSGML(rdSGMLHeader, rdTrn("1", "-1.00", "A")+rdTrn("2", "bad", "B")+
 		"<STMTTRN><TRNTYPE>DEBIT\n<DTPOSTED>20241301\n<TRNAMT>-3.00\n<FITID>3\n</STMTTRN>\n")
 	wantWarns := []string{
-		`line 16: <TRNAMT> "bad" has an unexpected character; the amount is not used`,
+		`line 16: <TRNAMT> "bad" has unexpected letters; the amount is not used`,
 		`line 18: <DTPOSTED> "20241301" is not a real date; the date is not used`,
 	}
 	cut := doc[:strings.Index(doc, "<FITID>3")]

@@ -439,7 +439,7 @@ func TestReaderFieldWarnings(t *testing.T) {
 			in:        rdTrn("1", "-1.00", "A") + rdTrn("2", "12,34,5x", "B") + rdTrn("3", "-3.00", "C"),
 			wantTxns:  []rdTxn{rdT("1", "-1.00", "A"), rdT("2", "", "B"), rdT("3", "-3.00", "C")},
 			wantSum:   "-4.00",
-			wantWarns: []string{`line 16: <TRNAMT> "12,34,5x" has an unexpected character; the amount is not used`},
+			wantWarns: []string{`line 16: <TRNAMT> "12,34,5x" has unexpected letters; the amount is not used`},
 		},
 		{
 			name:      "empty TRNAMT",

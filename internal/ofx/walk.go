@@ -56,7 +56,12 @@ type elementHandler interface {
 	leaf(name, value []byte) error // an element with a text value
 }
 
-const readChunk = 256 << 10
+// The window starts at firstChunk, enough for a request or a small response,
+// and grows to readChunk when the input is larger.
+const (
+	firstChunk = 8 << 10
+	readChunk  = 256 << 10
+)
 
 // frame is one open element. Unknown elements (proprietary ones, empty leaves)
 // are kept only so their end tags can be matched; handlers never see them.
@@ -118,7 +123,7 @@ type scanner struct {
 func newScanner(r io.Reader, opts Options, aggr map[string]aggrName, w *warnings) *scanner {
 	return &scanner{
 		r:    r,
-		buf:  make([]byte, readChunk),
+		buf:  make([]byte, firstChunk),
 		nl:   '\n',
 		opts: opts,
 		aggr: aggr,
@@ -165,11 +170,11 @@ func (s *scanner) fill() (bool, error) {
 		s.end = n
 		s.pos = 0
 	}
-	if s.end == len(s.buf) {
-		if len(s.buf) >= s.opts.MaxTokenBytes+readChunk {
+	if s.end == len(s.buf) || len(s.buf) < readChunk && s.end > len(s.buf)/2 {
+		if s.end == len(s.buf) && len(s.buf) >= s.opts.MaxTokenBytes+readChunk {
 			return false, s.tooLong()
 		}
-		nb := make([]byte, min(2*len(s.buf), s.opts.MaxTokenBytes+readChunk))
+		nb := make([]byte, min(2*len(s.buf), max(s.opts.MaxTokenBytes+readChunk, readChunk)))
 		copy(nb, s.buf[:s.end])
 		s.buf = nb
 	}
