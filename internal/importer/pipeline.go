@@ -35,6 +35,10 @@ type rawLine struct {
 	// Set by the preparing stage.
 	skip        string // why the line cannot be imported, or ""
 	synthesized bool   // fitid was made up
+	// Set by the classifier.
+	verdict  verdict
+	seq      int64     // the order in which new lines are written
+	conflict *conflict // for a collision
 }
 
 func copyLine(dst *rawLine, t *ofx.Transaction) {
@@ -87,9 +91,15 @@ type message struct {
 	kind  msgKind
 	st    *stmtInfo
 	lines []rawLine
+	// acctKey names the statement's account for a start message, "" when
+	// it has none (set by the preparer).
+	acctKey string
 	// prior holds, for a batch of lines, the lines earlier imports stored
-	// under the same ids (set by the preparing stage).
+	// under the same ids (set by the preparer).
 	prior map[string][]store.AliasMatch
+	// flags are the seqs of earlier lines of this file that lines of this
+	// batch collide with (set by the classifier).
+	flags []int64
 }
 
 // parser runs on the reading goroutine: it copies transactions into batches
@@ -181,11 +191,12 @@ func (p *parser) statementEnd(st *ofx.Statement) error {
 	return p.send(message{kind: msgEnd, st: info})
 }
 
-// run streams src through three stages, each on its own goroutine: the
-// reader copies transactions into batches; the preparing stage checks them,
-// completes their ids and looks up earlier lines on a reader connection;
-// the writer (this goroutine, the transaction's) dedupes and writes. On any
-// error every stage stops and the first error is returned.
+// run streams src through four stages, each on its own goroutine: the
+// reader copies transactions into batches; the preparer checks them,
+// completes their ids and looks up earlier lines on a reader connection; the
+// classifier dedupes; the writer (this goroutine, the transaction's) writes.
+// Stages overlap on two cores. On any error every stage stops and the first
+// error is returned.
 func (w *writer) run(ctx context.Context, src io.Reader, opts ofx.Options) (*ofx.Response, error) {
 	snap, err := w.db.Snapshot(ctx)
 	if err != nil {
@@ -195,47 +206,36 @@ func (w *writer) run(ctx context.Context, src io.Reader, opts ofx.Options) (*ofx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	read := make(chan message, 4)
-	prepared := make(chan message, 4)
-	free := make(chan []rawLine, 12)
+	free := make(chan []rawLine, 16)
 	var resp *ofx.Response
-	var readErr, prepErr error
 	go func() {
 		defer close(read)
 		p := &parser{ctx: ctx, out: read, free: free, forced: w.forced != 0}
-		resp, readErr = ofx.Stream(src, opts, ofx.Handler{Transaction: p.transaction, StatementEnd: p.statementEnd})
-		if readErr == nil {
+		var err error
+		resp, err = ofx.Stream(src, opts, ofx.Handler{Transaction: p.transaction, StatementEnd: p.statementEnd})
+		if err == nil {
 			// Hash what follows the document too: the hash is the file's.
-			_, readErr = io.Copy(io.Discard, src)
+			_, err = io.Copy(io.Discard, src)
 		}
-		if readErr != nil {
-			cancel(readErr)
-		}
-	}()
-	go func() {
-		defer close(prepared)
-		pr := &preparer{snap: snap, forced: w.forced, accounts: map[string]*prepAccount{}}
-		for m := range read {
-			if prepErr != nil {
-				continue
-			}
-			if prepErr = pr.prepare(ctx, &m); prepErr != nil {
-				cancel(prepErr)
-				continue
-			}
-			select {
-			case prepared <- m:
-			case <-ctx.Done():
-				prepErr = context.Cause(ctx)
-			}
+		if err != nil {
+			cancel(err)
 		}
 	}()
-	var writeErr error
-	for m := range prepared {
-		if writeErr != nil {
+	pr := &preparer{snap: snap, forced: w.forced, accounts: map[string]*prepAccount{}}
+	prepared := stage(ctx, cancel, read, func(m *message) error { return pr.prepare(ctx, m) })
+	cl := &classifier{accounts: map[string]*classAccount{}, hint: w.lineHint}
+	classified := stage(ctx, cancel, prepared, func(m *message) error {
+		cl.handle(m)
+		return nil
+	})
+	failed := false
+	for m := range classified {
+		if failed {
 			continue // drain until the other stages see the cancellation
 		}
-		if writeErr = w.handle(ctx, m); writeErr != nil {
-			cancel(writeErr)
+		if err := w.handle(ctx, m); err != nil {
+			cancel(err)
+			failed = true
 			continue
 		}
 		if m.lines != nil {
@@ -245,10 +245,36 @@ func (w *writer) run(ctx context.Context, src io.Reader, opts ofx.Options) (*ofx
 			}
 		}
 	}
-	// Every stage has ended (prepared closes only after read), and each
-	// error canceled ctx: its cause is the first.
+	// Every stage has ended (each closes its output after its input
+	// closed), and every error canceled ctx: its cause is the first.
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// stage runs fn on every message of in, on its own goroutine, and passes
+// them on. After an error (which cancels ctx) it drains in.
+func stage(ctx context.Context, cancel context.CancelCauseFunc, in <-chan message, fn func(*message) error) <-chan message {
+	out := make(chan message, 4)
+	go func() {
+		defer close(out)
+		failed := false
+		for m := range in {
+			if failed {
+				continue
+			}
+			if err := fn(&m); err != nil {
+				cancel(err)
+				failed = true
+				continue
+			}
+			select {
+			case out <- m:
+			case <-ctx.Done():
+				failed = true
+			}
+		}
+	}()
+	return out
 }

@@ -53,7 +53,13 @@ func accountKey(forced bankfeed.AccountID, info *stmtInfo) string {
 func (p *preparer) prepare(ctx context.Context, m *message) error {
 	switch m.kind {
 	case msgStart:
-		return p.start(ctx, m.st)
+		if err := p.start(ctx, m.st); err != nil {
+			return err
+		}
+		if p.cur.acct != nil {
+			m.acctKey = accountKey(p.forced, m.st)
+		}
+		return nil
 	case msgLines:
 		return p.lines(ctx, m)
 	case msgEnd:

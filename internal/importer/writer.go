@@ -21,7 +21,10 @@ type writer struct {
 	accounts map[bankfeed.AccountID]*acctState
 	order    []*acctState
 	stmt     *stmtState
-	flagged  []bankfeed.LineID
+	// firstID is the id of the import's first new line (0 before it); a
+	// new line's id is firstID + its seq.
+	firstID  bankfeed.LineID
+	flagSeqs []int64 // earlier lines of in-file collisions, to flag
 
 	line     bankfeed.Line // reused for every new line
 	lineHint int           // lines the file may hold, from its size
@@ -32,17 +35,6 @@ type acctState struct {
 	acct    *bankfeed.Account
 	created bool
 	lw      *store.LineWriter
-	// seen holds every FITID of this file for the account: index into
-	// entries, whose next chains lines that share a FITID.
-	seen    map[string]int32
-	entries []seenEntry
-}
-
-type seenEntry struct {
-	lineID   bankfeed.LineID // 0 when the line was a duplicate, not written
-	amount   bankfeed.Decimal
-	postedOn string
-	next     int32 // -1 at the end of the chain
 }
 
 // stmtState is the statement being written.
@@ -143,19 +135,13 @@ func (w *writer) account(ctx context.Context, info *stmtInfo) (*acctState, error
 	if err != nil {
 		return nil, err
 	}
-	// The first account of a file usually holds all of it: size its map
-	// for the file, so a million lines do not rehash it twenty times.
-	hint := 0
-	if len(w.order) == 0 {
-		hint = w.lineHint
-	}
-	a := &acctState{acct: acct, created: created, lw: lw, seen: make(map[string]int32, hint)}
+	a := &acctState{acct: acct, created: created, lw: lw}
 	w.accounts[acct.ID] = a
 	w.order = append(w.order, a)
 	return a, nil
 }
 
-// lines dedupes and writes one prepared batch of the current statement.
+// lines writes one classified batch of the current statement.
 func (w *writer) lines(ctx context.Context, m message) error {
 	s := w.stmt
 	for i := range m.lines {
@@ -167,89 +153,58 @@ func (w *writer) lines(ctx context.Context, m message) error {
 		if l.synthesized {
 			s.synthesized++
 		}
-		if err := w.classify(ctx, s, s.acct, l, m.prior[l.fitid]); err != nil {
+		if l.verdict == verdictDuplicate {
+			s.res.Counts.Duplicate++
+			continue
+		}
+		if err := w.write(ctx, s, l); err != nil {
 			return err
 		}
 	}
+	w.flagSeqs = append(w.flagSeqs, m.flags...)
 	return nil
 }
 
-// classify decides whether a line is new, a duplicate or a collision, and
-// writes it unless it is a duplicate.
-//
-//   - The same FITID in this file with the same amount and date: duplicate.
-//   - The same FITID stored by an earlier import with the same amount:
-//     duplicate (banks re-date pending lines; the amount is what matters).
-//   - The same FITID otherwise: a collision. The line is kept, flagged, and
-//     reported; an earlier line of the same file is flagged too.
-func (w *writer) classify(ctx context.Context, s *stmtState, a *acctState, l *rawLine, prior []store.AliasMatch) error {
-	var conflict *Collision
-	dup := false
-	head, inFile := a.seen[l.fitid]
-	if inFile {
-		for i := head; i >= 0; i = a.entries[i].next {
-			e := &a.entries[i]
-			if e.postedOn == l.postedDay && e.amount.Equal(l.amount) {
-				dup = true
-				break
-			}
-			if conflict == nil {
-				conflict = &Collision{OtherLineID: e.lineID, OtherAmount: e.amount, OtherPostedOn: e.postedOn, SameFile: true}
-			}
-		}
+// write writes a new line, or a collision, which it also reports.
+func (w *writer) write(ctx context.Context, s *stmtState, l *rawLine) error {
+	nl := &w.line
+	*nl = bankfeed.Line{
+		FITID: l.fitid, PostedOn: l.postedDay, PostedAt: l.postedAt, UserOn: l.userDay,
+		Amount: l.amount, Currency: l.currency, Type: l.trnType, Name: l.name, Memo: l.memo,
+		CheckNum: l.checkNum, RefNum: l.refNum, SecurityID: l.securityID, Units: l.units, UnitPrice: l.unitPrice,
+		Collision: l.verdict == verdictCollision,
 	}
-	if !dup {
-		for _, m := range prior {
-			if m.Amount.Equal(l.amount) {
-				dup = true
-				break
-			}
-			if conflict == nil {
-				conflict = &Collision{OtherLineID: m.LineID, OtherAmount: m.Amount, OtherPostedOn: m.PostedOn}
-			}
-		}
+	if l.kind != "" && l.kind != "STMTTRN" {
+		nl.Type = l.kind // investment lines: BUYSTOCK, INCOME, INVBANKTRAN, …
 	}
-	var id bankfeed.LineID
-	if dup {
-		s.res.Counts.Duplicate++
-	} else {
-		nl := &w.line
-		*nl = bankfeed.Line{
-			FITID: l.fitid, PostedOn: l.postedDay, PostedAt: l.postedAt, UserOn: l.userDay,
-			Amount: l.amount, Currency: l.currency, Type: l.trnType, Name: l.name, Memo: l.memo,
-			CheckNum: l.checkNum, RefNum: l.refNum, SecurityID: l.securityID, Units: l.units, UnitPrice: l.unitPrice,
-			Collision: conflict != nil,
+	if err := s.acct.lw.Add(ctx, nl); err != nil {
+		return err
+	}
+	// The classifier numbered new lines in the order they are written.
+	if w.firstID == 0 {
+		w.firstID = nl.ID - bankfeed.LineID(l.seq)
+	}
+	if nl.ID != w.firstID+bankfeed.LineID(l.seq) {
+		return fmt.Errorf("importer: line %d got id %d, want %d", l.line, nl.ID, w.firstID+bankfeed.LineID(l.seq))
+	}
+	s.res.Counts.New++
+	if c := l.conflict; c != nil {
+		s.res.Counts.Collisions++
+		other, postedOn := c.lineID, c.postedOn
+		if c.sameFile && c.seq >= 0 {
+			other = w.firstID + bankfeed.LineID(c.seq)
 		}
-		if l.kind != "" && l.kind != "STMTTRN" {
-			nl.Type = l.kind // investment lines: BUYSTOCK, INCOME, INVBANKTRAN, …
-		}
-		if err := a.lw.Add(ctx, nl); err != nil {
-			return err
-		}
-		id = nl.ID
-		s.res.Counts.New++
-		if conflict != nil {
-			s.res.Counts.Collisions++
-			if conflict.SameFile && conflict.OtherLineID != 0 {
-				w.flagged = append(w.flagged, conflict.OtherLineID)
+		if !c.sameFile && len(w.res.Collisions) < maxCollisions {
+			ol, err := w.tx.Line(ctx, c.lineID)
+			if err != nil {
+				return err
 			}
-			conflict.Statement, conflict.Line, conflict.AccountID = s.res.Index, l.line, a.acct.ID
-			conflict.FITID, conflict.LineID, conflict.Amount, conflict.PostedOn = l.fitid, id, l.amount, l.postedDay
-			w.res.collision(*conflict)
+			postedOn = ol.PostedOn
 		}
+		w.res.collision(Collision{Statement: s.res.Index, Line: l.line, AccountID: s.acct.acct.ID, FITID: l.fitid,
+			LineID: nl.ID, Amount: l.amount, PostedOn: l.postedDay,
+			OtherLineID: other, OtherAmount: c.amount, OtherPostedOn: postedOn, SameFile: c.sameFile})
 	}
-	e := seenEntry{lineID: id, amount: l.amount, postedOn: l.postedDay, next: -1}
-	if inFile {
-		// Append to the chain's end so the first line stays the one compared first.
-		i := head
-		for a.entries[i].next >= 0 {
-			i = a.entries[i].next
-		}
-		a.entries[i].next = int32(len(a.entries))
-	} else {
-		a.seen[l.fitid] = int32(len(a.entries))
-	}
-	a.entries = append(a.entries, e)
 	return nil
 }
 
@@ -317,7 +272,11 @@ func (w *writer) finish(ctx context.Context) error {
 			return err
 		}
 	}
-	return w.tx.MarkCollisions(ctx, w.flagged)
+	flagged := make([]bankfeed.LineID, len(w.flagSeqs))
+	for i, seq := range w.flagSeqs {
+		flagged[i] = w.firstID + bankfeed.LineID(seq)
+	}
+	return w.tx.MarkCollisions(ctx, flagged)
 }
 
 func describeAccount(info *stmtInfo) string {

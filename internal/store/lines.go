@@ -91,7 +91,7 @@ func (w *LineWriter) Add(ctx context.Context, l *bankfeed.Line) error {
 	w.tx.nextLineID++
 	l.AccountID = w.accountID
 	l.CreatedAt = w.createdAt
-	w.aliases = append(w.aliases, l.FITID, int64(l.ID))
+	// The FITID is the line's own column; other ids go to line_aliases.
 	for _, a := range l.Aliases {
 		if a != l.FITID && a != "" {
 			w.aliases = append(w.aliases, a, int64(l.ID))
@@ -243,12 +243,12 @@ func (w *LineWriter) writeAliases(ctx context.Context, n int) error {
 	return w.tx.d.wrap("write line aliases", err)
 }
 
-// AliasMatch is a stored line that carries an alias.
+// AliasMatch is a stored line that carries an id looked up: its FITID or
+// one of its aliases. (Line gives the rest of it.)
 type AliasMatch struct {
-	Alias    string
-	LineID   bankfeed.LineID
-	Amount   bankfeed.Decimal
-	PostedOn string
+	Alias  string
+	LineID bankfeed.LineID
+	Amount bankfeed.Decimal
 }
 
 // HasLines reports whether the account has any line.
@@ -258,33 +258,70 @@ func (tx *Tx) HasLines(ctx context.Context, accountID bankfeed.AccountID) (bool,
 
 func hasLines(ctx context.Context, q querier, d *dialect, accountID bankfeed.AccountID) (bool, error) {
 	var n int
-	err := q.QueryRowContext(ctx, d.rebind(`SELECT count(*) FROM (SELECT 1 FROM line_aliases WHERE account_id = ? LIMIT 1) x`), accountID).Scan(&n)
+	err := q.QueryRowContext(ctx, d.rebind(`SELECT count(*) FROM (SELECT 1 FROM lines WHERE account_id = ? LIMIT 1) x`), accountID).Scan(&n)
 	return n > 0, d.wrap("look for lines", err)
 }
 
-var lookupQuery = `SELECT a.alias, l.id, l.amount, l.posted_on FROM line_aliases a JOIN lines l ON l.id = a.line_id
-	WHERE a.account_id = ? AND a.alias IN (` + inList(aliasLookupBatch) + `)`
-
-// LookupAliases calls fn for every stored line of the account that carries
-// one of aliases, including lines written earlier in this transaction.
-// Lookups go a few hundred ids per query.
-func (tx *Tx) LookupAliases(ctx context.Context, accountID bankfeed.AccountID, aliases []string, fn func(AliasMatch) error) error {
-	if len(aliases) == 0 {
-		return nil
-	}
-	s, err := tx.tx.PrepareContext(ctx, tx.d.rebind(lookupQuery))
-	if err != nil {
-		return tx.d.wrap("prepare alias lookup", err)
-	}
-	defer s.Close()
-	return lookupAliases(ctx, tx.d, s, accountID, aliases, fn)
+func hasAliases(ctx context.Context, q querier, d *dialect, accountID bankfeed.AccountID) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, d.rebind(`SELECT count(*) FROM (SELECT 1 FROM line_aliases WHERE account_id = ? LIMIT 1) x`), accountID).Scan(&n)
+	return n > 0, d.wrap("look for aliases", err)
 }
 
-func lookupAliases(ctx context.Context, d *dialect, s *sql.Stmt, accountID bankfeed.AccountID, aliases []string, fn func(AliasMatch) error) error {
+// Lookups by id: the FITIDs of lines, then the other ids in line_aliases.
+var (
+	fitidLookup = `SELECT fitid, id, amount FROM lines
+		WHERE account_id = ? AND fitid IN (` + inList(aliasLookupBatch) + `)`
+	aliasLookup = `SELECT a.alias, l.id, l.amount FROM line_aliases a JOIN lines l ON l.id = a.line_id
+		WHERE a.account_id = ? AND a.alias IN (` + inList(aliasLookupBatch) + `)`
+)
+
+// lookupStmts are the prepared lookups of one transaction.
+type lookupStmts struct {
+	fitid, alias *sql.Stmt
+	// aliases caches whether an account has aliases, when the view is
+	// fixed (a snapshot).
+	aliases map[bankfeed.AccountID]bool
+}
+
+func (ls *lookupStmts) close() {
+	for _, s := range []*sql.Stmt{ls.fitid, ls.alias} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// lookup calls fn for every line of the account whose FITID or alias is
+// one of ids, preparing the queries on first use.
+func (ls *lookupStmts) lookup(ctx context.Context, tx *sql.Tx, d *dialect, accountID bankfeed.AccountID, ids []string, fn func(AliasMatch) error) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	aliases, known := ls.aliases[accountID]
+	var err error
+	if !known {
+		if aliases, err = hasAliases(ctx, tx, d, accountID); err != nil {
+			return err
+		}
+		if ls.aliases != nil {
+			ls.aliases[accountID] = aliases
+		}
+	}
+	if ls.fitid == nil {
+		if ls.fitid, err = tx.PrepareContext(ctx, d.rebind(fitidLookup)); err != nil {
+			return d.wrap("prepare id lookup", err)
+		}
+	}
+	if aliases && ls.alias == nil {
+		if ls.alias, err = tx.PrepareContext(ctx, d.rebind(aliasLookup)); err != nil {
+			return d.wrap("prepare alias lookup", err)
+		}
+	}
 	args := make([]any, 1+aliasLookupBatch)
 	args[0] = int64(accountID)
-	for start := 0; start < len(aliases); start += aliasLookupBatch {
-		chunk := aliases[start:min(start+aliasLookupBatch, len(aliases))]
+	for start := 0; start < len(ids); start += aliasLookupBatch {
+		chunk := ids[start:min(start+aliasLookupBatch, len(ids))]
 		for i := range aliasLookupBatch {
 			if i < len(chunk) {
 				args[1+i] = chunk[i]
@@ -292,11 +329,25 @@ func lookupAliases(ctx context.Context, d *dialect, s *sql.Stmt, accountID bankf
 				args[1+i] = nil // IN (NULL) matches nothing
 			}
 		}
-		if err := lookupChunk(ctx, d, s, args, fn); err != nil {
+		if err := lookupChunk(ctx, d, ls.fitid, args, fn); err != nil {
 			return err
+		}
+		if aliases {
+			if err := lookupChunk(ctx, d, ls.alias, args, fn); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// LookupAliases calls fn for every stored line of the account whose FITID
+// or alias is one of ids, including lines written earlier in this
+// transaction. Lookups go a few hundred ids per query.
+func (tx *Tx) LookupAliases(ctx context.Context, accountID bankfeed.AccountID, ids []string, fn func(AliasMatch) error) error {
+	var ls lookupStmts
+	defer ls.close()
+	return ls.lookup(ctx, tx.tx, tx.d, accountID, ids, fn)
 }
 
 func lookupChunk(ctx context.Context, d *dialect, s *sql.Stmt, args []any, fn func(AliasMatch) error) error {
@@ -308,7 +359,7 @@ func lookupChunk(ctx context.Context, d *dialect, s *sql.Stmt, args []any, fn fu
 	for rows.Next() {
 		var m AliasMatch
 		var amount string
-		if err := rows.Scan(&m.Alias, &m.LineID, &amount, &m.PostedOn); err != nil {
+		if err := rows.Scan(&m.Alias, &m.LineID, &amount); err != nil {
 			return d.wrap("look up aliases", err)
 		}
 		if m.Amount, err = bankfeed.ParseDecimal(amount); err != nil {
@@ -422,4 +473,21 @@ func scanLine(rows *sql.Rows) (*bankfeed.Line, error) {
 		return nil, err
 	}
 	return &l, nil
+}
+
+// Line returns the line with id, in the transaction.
+func (tx *Tx) Line(ctx context.Context, id bankfeed.LineID) (*bankfeed.Line, error) {
+	rows, err := tx.tx.QueryContext(ctx, tx.d.rebind(lineSelect+` WHERE l.id = ?`), id)
+	if err != nil {
+		return nil, tx.d.wrap("read line", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, tx.d.wrap("read line", err)
+		}
+		return nil, bankfeed.Errorf(bankfeed.ENotFound, "no line %d", id)
+	}
+	l, err := scanLine(rows)
+	return l, tx.d.wrap("read line", err)
 }

@@ -15,7 +15,7 @@ import (
 type Snapshot struct {
 	tx     *sql.Tx
 	d      *dialect
-	lookup *sql.Stmt
+	lookup lookupStmts
 }
 
 // Snapshot opens a read transaction. Close it when done.
@@ -24,14 +24,12 @@ func (db *DB) Snapshot(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, db.d.wrap("begin read", err)
 	}
-	return &Snapshot{tx: tx, d: db.d}, nil
+	return &Snapshot{tx: tx, d: db.d, lookup: lookupStmts{aliases: map[bankfeed.AccountID]bool{}}}, nil
 }
 
 // Close ends the read transaction.
 func (s *Snapshot) Close() error {
-	if s.lookup != nil {
-		s.lookup.Close()
-	}
+	s.lookup.close()
 	return s.tx.Rollback()
 }
 
@@ -57,15 +55,8 @@ func (s *Snapshot) HasLines(ctx context.Context, accountID bankfeed.AccountID) (
 	return hasLines(ctx, s.tx, s.d, accountID)
 }
 
-// LookupAliases calls fn for every line of the account that carries one of
-// aliases, a few hundred ids a query.
-func (s *Snapshot) LookupAliases(ctx context.Context, accountID bankfeed.AccountID, aliases []string, fn func(AliasMatch) error) error {
-	if s.lookup == nil {
-		st, err := s.tx.PrepareContext(ctx, s.d.rebind(lookupQuery))
-		if err != nil {
-			return s.d.wrap("prepare alias lookup", err)
-		}
-		s.lookup = st
-	}
-	return lookupAliases(ctx, s.d, s.lookup, accountID, aliases, fn)
+// LookupAliases calls fn for every line of the account whose FITID or
+// alias is one of ids, a few hundred ids a query.
+func (s *Snapshot) LookupAliases(ctx context.Context, accountID bankfeed.AccountID, ids []string, fn func(AliasMatch) error) error {
+	return s.lookup.lookup(ctx, s.tx, s.d, accountID, ids, fn)
 }

@@ -111,14 +111,25 @@ CREATE TABLE lines (
     created_at   TEXT    NOT NULL
 );
 CREATE INDEX lines_account_posted ON lines (account_id, posted_on);
+-- Dedupe looks lines up by the bank's id within an account and compares
+-- amounts: the index covers that lookup.
+CREATE INDEX lines_account_fitid ON lines (account_id, fitid, amount);
 
--- Every id the bank gave a line (its FITID first), for dedupe lookups by
--- (account_id, alias). A FITID the bank reused for a different line maps to
--- both lines. account_id repeats the line's (no foreign key of its own: the
--- line's is enough, and a million checks fewer is an import's second).
+-- The other ids the bank gave a line, besides its FITID (a SRVRTID, the id
+-- of a later delivery of the same line), for dedupe lookups by
+-- (account_id, alias). The FITID itself is lines.fitid, indexed with the
+-- account: keeping it here too would cost a second million-row tree on every
+-- large import. line_ids shows every id of every line.
 CREATE TABLE line_aliases (
-    account_id INTEGER NOT NULL,
+    account_id INTEGER NOT NULL REFERENCES accounts (id),
     alias      TEXT    NOT NULL,
     line_id    INTEGER NOT NULL REFERENCES lines (id),
     PRIMARY KEY (account_id, alias, line_id)
 ) WITHOUT ROWID;
+
+-- Every id the bank gave a line: its FITID and its aliases. A FITID the bank
+-- reused for a different line maps to both lines.
+CREATE VIEW line_ids (account_id, alias, line_id) AS
+    SELECT account_id, fitid, id FROM lines
+    UNION ALL
+    SELECT account_id, alias, line_id FROM line_aliases;
