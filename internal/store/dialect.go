@@ -78,8 +78,9 @@ func sqliteDSN(path, txlock string, readOnly bool) string {
 		q.Add("_pragma", "query_only(1)")
 		q.Add("_pragma", "cache_size(-16384)") // 16 MiB
 	} else {
-		// A large cache keeps a million-line import off the disk until commit.
-		q.Add("_pragma", "cache_size(-262144)") // 256 MiB, allocated as used
+		// Enough cache that a large import rarely waits on the disk; a bigger
+		// one (256 MiB) measured no faster and doubled the peak memory.
+		q.Add("_pragma", "cache_size(-65536)") // 64 MiB, allocated as used
 	}
 	q.Set("_txlock", txlock)
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
