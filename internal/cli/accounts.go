@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"text/tabwriter"
@@ -26,7 +27,7 @@ object per account, one per line.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, err := store.Open(ctx, e.cfg.DataDir, store.Options{})
+			db, err := openStore(ctx, e)
 			if err != nil {
 				return err
 			}
@@ -64,6 +65,11 @@ object per account, one per line.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per account, one per line")
 	return cmd
+}
+
+// openStore opens the store in the configured data directory.
+func openStore(ctx context.Context, e *env) (*store.DB, error) {
+	return store.Open(ctx, e.cfg.DataDir, store.Options{})
 }
 
 func dash(s string) string {

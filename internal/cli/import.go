@@ -16,43 +16,22 @@ import (
 	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/importer"
 	"github.com/bankfeed/bankfeed/internal/ofx"
-	"github.com/bankfeed/bankfeed/internal/store"
 )
 
 func init() { extraCommands = append(extraCommands, newImportCmd) }
 
-// importJSON is one line of `import --json`.
+// importJSON is one line of `import --json`: the importer's result, and
+// for a rejected file why and where.
 type importJSON struct {
-	File            string                      `json:"file"`
-	Outcome         string                      `json:"outcome"` // imported or rejected
-	Error           string                      `json:"error,omitempty"`
-	Position        *importPosition             `json:"position,omitempty"` // where a rejected file went wrong
-	ImportID        bankfeed.ImportID           `json:"import_id,omitempty"`
-	SHA256          string                      `json:"sha256,omitempty"`
-	Size            int64                       `json:"size"`
-	Format          string                      `json:"format,omitempty"`
-	Version         string                      `json:"version,omitempty"`
-	Counts          bankfeed.ImportCounts       `json:"counts"`
-	AlreadyImported *alreadyJSON                `json:"already_imported"`
-	Statements      []*importer.StatementResult `json:"statements"`
-	Skipped         []importer.Skip             `json:"skipped"`
-	Collisions      []importer.Collision        `json:"collisions"`
-	Warnings        []string                    `json:"warnings"`
-	// More details than the lists hold were left out.
-	SkippedDropped    int `json:"skipped_dropped,omitempty"`
-	CollisionsDropped int `json:"collisions_dropped,omitempty"`
-	WarningsDropped   int `json:"warnings_dropped,omitempty"`
+	Outcome  string          `json:"outcome"` // imported or rejected
+	Error    string          `json:"error,omitempty"`
+	Position *importPosition `json:"position,omitempty"` // where a rejected file went wrong
+	*importer.Result
 }
 
 type importPosition struct {
 	Line   int   `json:"line"`
 	Offset int64 `json:"offset"`
-}
-
-type alreadyJSON struct {
-	ImportID bankfeed.ImportID `json:"import_id"`
-	FileName string            `json:"file_name"`
-	At       time.Time         `json:"at"`
 }
 
 // bigFile is the size above which a file gets a progress bar.
@@ -86,7 +65,7 @@ was rejected.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, err := store.Open(ctx, e.cfg.DataDir, store.Options{})
+			db, err := openStore(ctx, e)
 			if err != nil {
 				return err
 			}
@@ -183,25 +162,15 @@ func runImports(ctx context.Context, e *env, im *importer.Importer, files []stri
 }
 
 func toImportJSON(path string, res *importer.Result, err error) importJSON {
-	j := importJSON{File: path, Statements: []*importer.StatementResult{}, Skipped: []importer.Skip{},
-		Collisions: []importer.Collision{}, Warnings: []string{}}
-	if err != nil {
-		j.Outcome, j.Error = "rejected", err.Error()
-		var se *ofx.SyntaxError
-		if errors.As(err, &se) {
-			j.Position = &importPosition{Line: se.Line, Offset: se.Offset}
-		}
-		j.Size = fileSize(path)
-		return j
+	if err == nil {
+		return importJSON{Outcome: "imported", Result: res}
 	}
-	j.Outcome = "imported"
-	j.ImportID, j.SHA256, j.Size, j.Format, j.Version = res.ImportID, res.SHA256, res.Size, res.Format, res.Version
-	j.Counts = res.Counts
-	if a := res.AlreadyImported; a != nil {
-		j.AlreadyImported = &alreadyJSON{ImportID: a.ID, FileName: a.FileName, At: a.FinishedAt}
+	j := importJSON{Outcome: "rejected", Error: err.Error(), Result: &importer.Result{File: path, Size: fileSize(path),
+		Statements: []*importer.StatementResult{}, Skipped: []importer.Skip{}, Collisions: []importer.Collision{}, Warnings: []string{}}}
+	var se *ofx.SyntaxError
+	if errors.As(err, &se) {
+		j.Position = &importPosition{Line: se.Line, Offset: se.Offset}
 	}
-	j.Statements, j.Skipped, j.Collisions, j.Warnings = res.Statements, res.Skipped, res.Collisions, res.Warnings
-	j.SkippedDropped, j.CollisionsDropped, j.WarningsDropped = res.SkippedDropped, res.CollisionsDropped, res.WarningsDropped
 	return j
 }
 
@@ -273,7 +242,7 @@ func printImport(w io.Writer, j importJSON) error {
 		fmt.Fprintf(w, "  warning: %s\n", s)
 	}
 	if a := j.AlreadyImported; a != nil {
-		fmt.Fprintf(w, "  already imported on %s (import %d): %d new\n", a.At.UTC().Format("2006-01-02 15:04 UTC"), a.ImportID, j.Counts.New)
+		fmt.Fprintf(w, "  already imported on %s (import %d): %d new\n", a.FinishedAt.UTC().Format("2006-01-02 15:04 UTC"), a.ID, j.Counts.New)
 	}
 	return nil
 }

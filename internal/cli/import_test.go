@@ -89,6 +89,8 @@ func TestImportJSON(t *testing.T) {
 	}
 	wantKeys := []string{"already_imported", "collisions", "counts", "file", "format", "import_id", "outcome", "sha256",
 		"size", "skipped", "statements", "version", "warnings"}
+	wantRejected := []string{"already_imported", "collisions", "counts", "error", "file", "format", "import_id", "outcome",
+		"position", "sha256", "size", "skipped", "statements", "version", "warnings"}
 	if got := keys(objs[0]); !reflect.DeepEqual(got, wantKeys) {
 		t.Errorf("keys %v\nwant %v", got, wantKeys)
 	}
@@ -110,6 +112,9 @@ func TestImportJSON(t *testing.T) {
 		t.Errorf("collision %v", coll)
 	}
 	bad := objs[1]
+	if got := keys(bad); !reflect.DeepEqual(got, wantRejected) {
+		t.Errorf("rejected keys %v\nwant %v", got, wantRejected)
+	}
 	if bad["outcome"] != "rejected" || !strings.Contains(bad["error"].(string), "cut.ofx") || bad["position"] == nil {
 		t.Errorf("rejected file: %v", bad)
 	}

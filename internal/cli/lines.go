@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bankfeed/bankfeed"
-	"github.com/bankfeed/bankfeed/internal/store"
 )
 
 func init() { extraCommands = append(extraCommands, newLinesCmd) }
@@ -37,7 +36,7 @@ the bank gave that id to another line too. --account takes the account's id
 				return &exitError{code: exitUsage, err: fmt.Errorf("--limit %d: want 0 (all) or more", f.Limit)}
 			}
 			ctx := cmd.Context()
-			db, err := store.Open(ctx, e.cfg.DataDir, store.Options{})
+			db, err := openStore(ctx, e)
 			if err != nil {
 				return err
 			}

@@ -2,9 +2,9 @@
 // transaction, all or nothing, with lines deduplicated per account by the ids
 // the bank gave them.
 //
-// The file is read once: it is hashed as it streams through the OFX reader,
-// which runs in its own goroutine and hands batches of transactions to the
-// writer, so reading and writing overlap on two cores.
+// The file is read once: it is hashed as it streams through the OFX reader.
+// Reading, looking up earlier lines, deduping and writing are stages on
+// their own goroutines (pipeline.go), so they overlap on two cores.
 package importer
 
 import (

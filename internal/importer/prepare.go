@@ -14,7 +14,7 @@ import (
 // FITID, so it cannot be taken for a bank's id.
 const synthPrefix = "~fp:"
 
-// preparer is the middle stage: it checks each line, gives it its final
+// preparer is the second stage: it checks each line, gives it its final
 // FITID and amount, and looks up what earlier imports stored under the same
 // ids. It reads through a snapshot taken while the import holds the write
 // lock, which shows exactly the store before this import.
