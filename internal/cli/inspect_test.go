@@ -146,7 +146,7 @@ func TestInspectCases(t *testing.T) {
 		{name: "json", args: []string{"inspect", "--json", good}, want: []string{
 			`"outcome":"statements"`, `"format":"ofx-sgml"`, `"version":"102"`, `"signon_status":0`,
 			`"kind":"bank","account_id":"42","currency":"USD","transactions":2,"sum":"-1.50","ledger_balance":"98.50","status":0`,
-			`line 10: <TRNAMT> \"12,3x\" has an unexpected character; the amount is not used`}},
+			`line 10: <TRNAMT> \"12,3x\" has unexpected letters; the amount is not used`}},
 		{name: "table", args: []string{"inspect", good}, want: []string{"ofx-sgml, version 102: statements", "42", "-1.50", "98.50", "1 warnings:"}},
 		{name: "stdin", stdin: smallStatement, args: []string{"inspect", "--json", "-"}, want: []string{`"file":"-"`, `"transactions":2`}},
 		{name: "cut short", args: []string{"inspect", "--json", good, cut}, wantCode: 1,

@@ -1,6 +1,7 @@
 package importer_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/importer"
 	"github.com/bankfeed/bankfeed/internal/ofx"
+	"github.com/bankfeed/bankfeed/internal/store"
 )
 
 var (
@@ -400,5 +402,33 @@ func TestOutOfOrderStatement(t *testing.T) {
 	res := e.mustImport("late.ofx", []byte(s))
 	if res.Counts.New != 2 || res.Statements[0].AccountNumber != "1234567890" {
 		t.Errorf("counts %+v statement %+v", res.Counts, res.Statements[0])
+	}
+}
+
+// TestServerIDKeptAsAlias checks that every id the bank gives a line is kept:
+// the FITID on the line, the SRVRTID among its aliases.
+func TestServerIDKeptAsAlias(t *testing.T) {
+	e := newEnv(t)
+	data := bytes.Replace(bank(txn{fitid: "F1", date: "20260105", amount: "-3.50", name: "COFFEE"}),
+		[]byte("<FITID>F1"), []byte("<FITID>F1<SRVRTID>S-77"), 1)
+	res := e.mustImport("srvrtid.ofx", data)
+	if res.Counts.New != 1 || e.counts()["line_aliases"] != 1 {
+		t.Fatalf("counts %+v, aliases %d: want 1 new line with 1 alias", res.Counts, e.counts()["line_aliases"])
+	}
+	snap, err := e.db.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	var found []string
+	err = snap.LookupAliases(context.Background(), *res.Statements[0].AccountID, []string{"F1", "srvrtid:S-77"}, func(m store.AliasMatch) error {
+		found = append(found, m.Alias)
+		return nil
+	})
+	if err != nil || len(found) != 2 {
+		t.Fatalf("lookup found %q (%v), want the FITID and the SRVRTID", found, err)
+	}
+	if again := e.mustImport("again.ofx", data); again.Counts.New != 0 || e.counts()["line_aliases"] != 1 {
+		t.Errorf("re-import: %+v, %d aliases", again.Counts, e.counts()["line_aliases"])
 	}
 }

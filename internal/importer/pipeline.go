@@ -28,6 +28,7 @@ type rawLine struct {
 	name, memo    string
 	checkNum      string
 	refNum        string
+	srvrTID       string
 	currency      string
 	securityID    string
 	units         string
@@ -45,7 +46,7 @@ func copyLine(dst *rawLine, t *ofx.Transaction) {
 	*dst = rawLine{
 		line: t.Line, kind: t.Kind, trnType: t.TrnType, fitid: t.FITID,
 		postedValid: t.Posted.Valid, amount: t.Amount, amountSet: t.AmountSet,
-		name: t.Name, memo: t.Memo, checkNum: t.CheckNum, refNum: t.RefNum, currency: t.Currency,
+		name: t.Name, memo: t.Memo, checkNum: t.CheckNum, refNum: t.RefNum, srvrTID: t.SrvrTID, currency: t.Currency,
 		securityID: t.SecID.UniqueID, units: t.Units, unitPrice: t.UnitPrice,
 	}
 	if dst.name == "" {

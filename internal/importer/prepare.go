@@ -14,6 +14,9 @@ import (
 // FITID, so it cannot be taken for a bank's id.
 const synthPrefix = "~fp:"
 
+// srvrtidAlias is how a line's SRVRTID is kept among its aliases.
+func srvrtidAlias(id string) string { return "srvrtid:" + id }
+
 // preparer is the second stage: it checks each line, gives it its final
 // FITID and amount, and looks up what earlier imports stored under the same
 // ids. It reads through a snapshot taken while the import holds the write

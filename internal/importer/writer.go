@@ -177,6 +177,11 @@ func (w *writer) write(ctx context.Context, s *stmtState, l *rawLine) error {
 	if l.kind != "" && l.kind != "STMTTRN" {
 		nl.Type = l.kind // investment lines: BUYSTOCK, INCOME, INVBANKTRAN, …
 	}
+	if l.srvrTID != "" {
+		// The server's id for the line, in its own namespace so it is never
+		// taken for another line's FITID.
+		nl.Aliases = append(nl.Aliases[:0], srvrtidAlias(l.srvrTID))
+	}
 	if err := s.acct.lw.Add(ctx, nl); err != nil {
 		return err
 	}
