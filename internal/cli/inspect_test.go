@@ -36,15 +36,7 @@ func sameNumber(t *testing.T, want, got string) bool {
 // TestInspectCorpus runs `bankfeed inspect --json` over the whole corpus in
 // one call and holds each JSON line to EXPECTED.tsv.
 func TestInspectCorpus(t *testing.T) {
-	dir := ofxcorpus.Dir(t)
-	expected, err := ofxcorpus.Expected(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, err := ofxcorpus.Files(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, names, expected := ofxcorpus.Load(t)
 	args := []string{"inspect", "--json"}
 	for _, n := range names {
 		args = append(args, filepath.Join(dir, n))

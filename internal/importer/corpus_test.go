@@ -16,15 +16,7 @@ import (
 // EXPECTED.tsv gives when nothing was skipped or deduplicated, a rejected
 // file must write nothing, and the second import must add nothing.
 func TestCorpus(t *testing.T) {
-	dir := ofxcorpus.Dir(t)
-	expected, err := ofxcorpus.Expected(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := ofxcorpus.Files(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, files, expected := ofxcorpus.Load(t)
 	ctx := context.Background()
 	for _, name := range files {
 		t.Run(name, func(t *testing.T) {

@@ -25,15 +25,7 @@ func decimalEqual(t *testing.T, want string, got bankfeed.Decimal) bool {
 // EXPECTED.tsv: outcome, and per statement its kind, account id, currency,
 // transaction count, exact sum, ledger balance and status codes.
 func TestCorpus(t *testing.T) {
-	dir := ofxcorpus.Dir(t)
-	expected, err := ofxcorpus.Expected(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := ofxcorpus.Files(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, files, expected := ofxcorpus.Load(t)
 	seen := 0
 	for _, name := range files {
 		rows, ok := expected[name]

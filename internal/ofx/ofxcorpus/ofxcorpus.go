@@ -130,3 +130,18 @@ func Expected(dir string) (map[string][]Row, error) {
 	}
 	return rows, nil
 }
+
+// Load returns the corpus directory, its statement files and their expected
+// rows, failing the test if any cannot be read.
+func Load(t testing.TB) (dir string, files []string, expected map[string][]Row) {
+	t.Helper()
+	dir = Dir(t)
+	files, err := Files(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if expected, err = Expected(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir, files, expected
+}
