@@ -13,7 +13,7 @@ type AccountID int64
 // these share the institution whose Key is "" (unknown).
 type Institution struct {
 	ID        InstitutionID `json:"id"`
-	Key       string        `json:"key"` // canonical "org=…;fid=…;intu_bid=…"
+	Key       string        `json:"key"` // InstitutionKey: "org=…;fid=…", or "intu_bid=…"
 	Org       string        `json:"org,omitempty"`
 	FID       string        `json:"fid,omitempty"`
 	IntuBID   string        `json:"intu_bid,omitempty"`
@@ -21,12 +21,19 @@ type Institution struct {
 	CreatedAt time.Time     `json:"created_at"`
 }
 
-// InstitutionKey is the canonical identity of an institution.
+// InstitutionKey is the canonical identity of an institution. ORG and FID
+// name the bank in every OFX file; Intuit's INTU.BID appears only in files
+// made for Quicken and QuickBooks, so it identifies the bank only when ORG and
+// FID are missing. That way a bank's .qfx and .ofx downloads land on the same
+// accounts.
 func InstitutionKey(org, fid, intuBID string) string {
-	if org == "" && fid == "" && intuBID == "" {
-		return ""
+	switch {
+	case org != "" || fid != "":
+		return "org=" + org + ";fid=" + fid
+	case intuBID != "":
+		return "intu_bid=" + intuBID
 	}
-	return "org=" + org + ";fid=" + fid + ";intu_bid=" + intuBID
+	return ""
 }
 
 // AccountKind is what a statement is about.

@@ -432,3 +432,24 @@ func TestServerIDKeptAsAlias(t *testing.T) {
 		t.Errorf("re-import: %+v, %d aliases", again.Counts, e.counts()["line_aliases"])
 	}
 }
+
+// TestQFXAndOFXDownloadsShareAccounts checks that a bank's Quicken download
+// (with INTU.BID) and its plain OFX download of the same account are one
+// account, so lines are deduplicated across the two.
+func TestQFXAndOFXDownloadsShareAccounts(t *testing.T) {
+	e := newEnv(t)
+	coffee := txn{fitid: "F1", date: "20260105", amount: "-3.50", name: "COFFEE"}
+	ofxData := bank(coffee)
+	qfxData := bytes.Replace(ofxData, []byte("</FI>"), []byte("</FI><INTU.BID>10898"), 1)
+	if !bytes.Contains(qfxData, []byte("<INTU.BID>")) {
+		t.Fatal("test file has no INTU.BID")
+	}
+	first := e.mustImport("download.ofx", ofxData)
+	second := e.mustImport("download.qfx", qfxData)
+	if second.Counts.New != 0 || second.Counts.Duplicate != 1 {
+		t.Errorf("QFX after OFX: %+v, want the line as a duplicate", second.Counts)
+	}
+	if *first.Statements[0].AccountID != *second.Statements[0].AccountID {
+		t.Errorf("accounts %d and %d, want one", *first.Statements[0].AccountID, *second.Statements[0].AccountID)
+	}
+}

@@ -83,7 +83,7 @@ func testInstitutions(t *testing.T, open Opener) {
 	ctx := context.Background()
 	clock := NewClock()
 	db := open(t, clock.Now)
-	var a, b, c, unknown *bankfeed.Institution
+	var a, b, c, d, unknown *bankfeed.Institution
 	err := db.Update(ctx, func(tx *store.Tx) (err error) {
 		if a, err = tx.EnsureInstitution(ctx, "B1", "10898", ""); err != nil {
 			return err
@@ -92,6 +92,9 @@ func testInstitutions(t *testing.T, open Opener) {
 			return err
 		}
 		if c, err = tx.EnsureInstitution(ctx, "B1", "10898", "3000"); err != nil {
+			return err
+		}
+		if d, err = tx.EnsureInstitution(ctx, "", "", "3000"); err != nil {
 			return err
 		}
 		unknown, err = tx.EnsureInstitution(ctx, "", "", "")
@@ -103,8 +106,11 @@ func testInstitutions(t *testing.T, open Opener) {
 	if a.ID != b.ID {
 		t.Errorf("same key, ids %d and %d", a.ID, b.ID)
 	}
-	if a.ID == c.ID {
-		t.Errorf("INTU.BID must tell institutions apart")
+	if a.ID != c.ID {
+		t.Errorf("ORG and FID name the bank: with an INTU.BID too (a .qfx download), ids %d and %d", a.ID, c.ID)
+	}
+	if d.ID == a.ID || d.Key != "intu_bid=3000" {
+		t.Errorf("INTU.BID alone must tell institutions apart: %+v", d)
 	}
 	if unknown.Key != "" || unknown.Name != "unknown" {
 		t.Errorf("unknown institution = %+v", unknown)
@@ -116,7 +122,7 @@ func testInstitutions(t *testing.T, open Opener) {
 	if err != nil || len(all) != 3 {
 		t.Fatalf("Institutions = %d, %v; want 3", len(all), err)
 	}
-	if all[0].Key != "org=B1;fid=10898;intu_bid=" || all[0].Org != "B1" || all[0].FID != "10898" {
+	if all[0].Key != "org=B1;fid=10898" || all[0].Org != "B1" || all[0].FID != "10898" {
 		t.Errorf("institution read back as %+v", all[0])
 	}
 }
