@@ -55,7 +55,7 @@ func (e *FieldError) Error() string { return fmt.Sprintf("%q %s", e.Value, e.Why
 func (e *FieldError) Unwrap() error { return e.Kind }
 
 // ParseDate reads every form OFX uses: YYYYMMDD, YYYYMMDDHHMM,
-// YYYYMMDDHHMMSS and YYYYMMDDHHMMSS.XXX, each optionally followed by a zone
+// YYYYMMDDHHMMSS and YYYYMMDDHHMMSS.sss, each optionally followed by a zone
 // [offset:NAME] where the offset is hours ("-5", "+5:30", "-4.5", "-0300").
 // It also reads two forms seen in the wild: YYYY-MM-DD and DD/MM/YYYY (only
 // when the day is over 12, so the order is certain). An impossible date
@@ -159,7 +159,7 @@ func cachedZone[T ~string | ~[]byte](z T) (*time.Location, error) {
 }
 
 // parseDateBytes is ParseDate for element text, without allocating for the
-// usual forms (YYYYMMDD[HHMM[SS[.XXX]]][zone]). Raw is kept only when the
+// usual forms (YYYYMMDD[HHMM[SS[.sss]]][zone]). Raw is kept only when the
 // date is unusable.
 func parseDateBytes(v []byte) (Date, error) {
 	n := 0
@@ -286,7 +286,7 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// FormatDate writes t as OFX does: YYYYMMDDHHMMSS.XXX[offset:NAME].
+// FormatDate writes t as OFX does: YYYYMMDDHHMMSS.sss[offset:NAME].
 func FormatDate(t time.Time) string {
 	_, off := t.Zone()
 	name, _ := t.Zone()

@@ -38,9 +38,9 @@ func rdSyntaxError(t *testing.T, resp *Response, err error, size int64) *SyntaxE
 // unclosed leaves, an investment statement.
 var rdCutDocs = map[string]string{
 	"sgml": rdBankSGML(rdSGMLHeader, rdTrn("1", "-1.00", "A")+
-		"<STMTTRN><TRNTYPE>DEBIT</TRNTYPE><DTPOSTED>20240115<TRNAMT>-2,50<FITID>2<INTU.XXX><NAME>B&amp;C<!-- c --><MEMO>x<![CDATA[y]]></STMTTRN>\n"),
+		"<STMTTRN><TRNTYPE>DEBIT</TRNTYPE><DTPOSTED>20240115<TRNAMT>-2,50<FITID>2<INTU.PRIVATE><NAME>B&amp;C<!-- c --><MEMO>x<![CDATA[y]]></STMTTRN>\n"),
 	"xml": rdBankXML(rdXMLHeader, rdTrnXML("1", "-1.00", "A")+
-		"<STMTTRN><TRNTYPE>DEBIT</TRNTYPE><DTPOSTED>20240115</DTPOSTED><TRNAMT>-2.50</TRNAMT><FITID>2</FITID><INTU.XXX/>"+
+		"<STMTTRN><TRNTYPE>DEBIT</TRNTYPE><DTPOSTED>20240115</DTPOSTED><TRNAMT>-2.50</TRNAMT><FITID>2</FITID><INTU.PRIVATE/>"+
 		"<NAME>B&amp;C</NAME><!-- c --><MEMO>x<![CDATA[y]]></MEMO></STMTTRN>\n"),
 	"investment": rdSGMLHeader + "<OFX>\n" + rdSGMLSignon + "<INVSTMTMSGSRSV1><INVSTMTTRNRS><TRNUID>5" + rdStatus("0", "INFO", "") + "\n" +
 		rdInvSGML + "</INVSTMTTRNRS></INVSTMTMSGSRSV1>\n" + rdSecList + "\n</OFX>\n",
@@ -126,7 +126,7 @@ func TestReaderCutShortNamesElement(t *testing.T) {
 		{"inside an end tag", "</TRNTY", "file cut short: it ends inside an end tag in <STMTTRN> before </OFX>"},
 		{"after a start tag", "\n<STMTTRN>", "file cut short: it ends inside <STMTTRN> in <BANKTRANLIST> before </OFX>"},
 		{"after an end tag", "</STMTTRN>", "file cut short: it ends inside <BANKTRANLIST> before </OFX>"},
-		{"after an empty unknown element", "<INTU.XXX>", "file cut short: it ends inside <INTU.XXX> in <STMTTRN> before </OFX>"},
+		{"after an empty unknown element", "<INTU.PRIVATE>", "file cut short: it ends inside <INTU.PRIVATE> in <STMTTRN> before </OFX>"},
 		{"inside a comment", "<!-- c", "file cut short: it ends inside a comment or declaration in <STMTTRN> before </OFX>"},
 		{"inside CDATA", "<![CDATA[y", "file cut short: it ends inside a CDATA section in <STMTTRN> before </OFX>"},
 		{"inside an entity", "B&am", "file cut short: it ends inside <NAME> in <STMTTRN> before </OFX>"},
@@ -324,7 +324,7 @@ func TestReaderSiblingsLeftOpen(t *testing.T) {
 	const n = 5000
 	var b strings.Builder
 	for i := range n {
-		fmt.Fprintf(&b, "<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240115<TRNAMT>-0.01<FITID>%d<NAME>N<INTU.XXX>\n", i)
+		fmt.Fprintf(&b, "<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240115<TRNAMT>-0.01<FITID>%d<NAME>N<INTU.PRIVATE>\n", i)
 	}
 	resp := rdRead(t, rdBankSGML(rdSGMLHeader, b.String()))
 	st := resp.Statements[0]

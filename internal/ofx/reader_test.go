@@ -217,7 +217,7 @@ func TestReaderSGMLBody(t *testing.T) {
 		},
 		{
 			name: "empty unknown element left open",
-			in:   "<STMTTRN><TRNTYPE>DEBIT<INTU.XXX><DTPOSTED>20240115<TRNAMT>-1.00<FITID>1<NAME>A</STMTTRN>\n" + rdTrn("2", "-2.00", "B"),
+			in:   "<STMTTRN><TRNTYPE>DEBIT<INTU.PRIVATE><DTPOSTED>20240115<TRNAMT>-1.00<FITID>1<NAME>A</STMTTRN>\n" + rdTrn("2", "-2.00", "B"),
 			want: []rdTxn{rdT("1", "-1.00", "A"), rdT("2", "-2.00", "B")},
 		},
 		{
@@ -331,7 +331,7 @@ func TestReaderProprietaryElements(t *testing.T) {
 		},
 		{
 			name: "empty unknown element left open before ACCTID",
-			in:   card("<LANGUAGE>ENG", "<CCACCTFROM><INTU.XXX><ACCTID>4111</CCACCTFROM>"),
+			in:   card("<LANGUAGE>ENG", "<CCACCTFROM><INTU.PRIVATE><ACCTID>4111</CCACCTFROM>"),
 			want: want{Language: "ENG", Acct: "4111", Count: 1, Ledger: "-5.00"},
 		},
 		{
@@ -402,7 +402,7 @@ func TestReaderXMLBody(t *testing.T) {
 		},
 		{
 			name: "proprietary elements",
-			in: "<STMTTRN><TRNTYPE>DEBIT</TRNTYPE><DTPOSTED>20240115</DTPOSTED><INTU.XXX/><TRNAMT>-1.00</TRNAMT><FITID>1</FITID>" +
+			in: "<STMTTRN><TRNTYPE>DEBIT</TRNTYPE><DTPOSTED>20240115</DTPOSTED><INTU.PRIVATE/><TRNAMT>-1.00</TRNAMT><FITID>1</FITID>" +
 				"<AMEX.FOO><AMEX.BAR>x</AMEX.BAR></AMEX.FOO><NAME>A</NAME></STMTTRN>\n",
 			want: []rdTxn{rdT("1", "-1.00", "A")},
 		},
