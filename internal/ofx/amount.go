@@ -120,18 +120,26 @@ func normalizeSeparators(n string) (string, bool) {
 		}
 		return intPart + "." + frac, intPart != "" || frac != ""
 	}
-	groups := strings.FieldsFunc(intPart, func(r rune) bool { return r == '.' || r == ',' })
-	if len(groups) != strings.Count(intPart, ".")+strings.Count(intPart, ",")+1 {
-		return "", false // separators side by side, or at an end
-	}
-	thousands := intPart[len(groups[0])]
-	for i, g := range groups {
-		if i > 0 && (len(g) != 3 || intPart[strings.Index(intPart, g)-1] != thousands) {
+	// Thousands: one separator throughout, a first group of 1 to 3 digits,
+	// then groups of exactly 3.
+	var groups []string
+	thousands, start := byte(0), 0
+	for i := 0; i <= len(intPart); i++ {
+		if i < len(intPart) && intPart[i] != '.' && intPart[i] != ',' {
+			continue
+		}
+		g := intPart[start:i]
+		if len(groups) == 0 && (len(g) == 0 || len(g) > 3) || len(groups) > 0 && len(g) != 3 {
 			return "", false
 		}
-		if i == 0 && (len(g) == 0 || len(g) > 3) {
-			return "", false
+		groups = append(groups, g)
+		if i < len(intPart) {
+			if thousands != 0 && intPart[i] != thousands {
+				return "", false
+			}
+			thousands = intPart[i]
 		}
+		start = i + 1
 	}
 	whole := strings.Join(groups, "")
 	if frac == "" && point < 0 {

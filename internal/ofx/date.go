@@ -222,22 +222,18 @@ func parseDateBytes(v []byte) (Date, error) {
 	return Date{Time: t, Valid: true, HasTime: n > 8}, nil
 }
 
-// parseZone reads the inside of [...]: an offset in hours, optionally
-// followed by ":NAME".
+// parseZone reads the inside of [...]: an offset in hours ("-5", "+5.5",
+// "-0300"), optionally with minutes ("+5:30"), optionally followed by
+// ":NAME". A name that is not letters is ignored.
 func parseZone(z string) (*time.Location, error) {
-	name := ""
-	off := z
-	if i := strings.IndexByte(z, ':'); i >= 0 {
-		off, name = z[:i], z[i+1:]
-		// "+5:30" is an offset with minutes, not a name.
-		if len(name) >= 2 && allDigits(name[:2]) {
-			mins, _ := strconv.Atoi(name[:2])
-			name = strings.TrimLeft(name[2:], ":")
-			off = fmt.Sprintf("%s.%d", off, mins*100/60)
-			if mins%60*100%60 != 0 {
-				return nil, fmt.Errorf("has an odd zone %q", z)
-			}
+	off, name, _ := strings.Cut(z, ":")
+	mins := 0
+	if len(name) >= 2 && allDigits(name[:2]) && (len(name) == 2 || name[2] == ':') {
+		mins, _ = strconv.Atoi(name[:2])
+		if mins > 59 {
+			return nil, fmt.Errorf("has a bad zone %q", z)
 		}
+		name = strings.TrimPrefix(name[2:], ":")
 	}
 	off = strings.TrimSpace(off)
 	if off == "" {
@@ -249,24 +245,40 @@ func parseZone(z string) (*time.Location, error) {
 	}
 	var secs int
 	switch {
-	case len(off) == 4 && allDigits(off): // -0300
+	case len(off) == 4 && allDigits(off) && mins == 0: // -0300
 		h, _ := strconv.Atoi(off[:2])
 		m, _ := strconv.Atoi(off[2:])
+		if h > 14 || m > 59 {
+			return nil, fmt.Errorf("has a bad zone %q", z)
+		}
 		secs = h*3600 + m*60
 	default:
 		h, err := strconv.ParseFloat(off, 64)
-		if err != nil || h > 14 {
+		if err != nil || h > 14 || h < 0 || mins > 0 && h != float64(int(h)) {
 			return nil, fmt.Errorf("has a bad zone %q", z)
 		}
-		secs = int(h*3600 + 0.5)
+		secs = int(h*3600+0.5) + mins*60
 	}
 	if neg {
 		secs = -secs
 	}
-	if name == "" {
+	if !isZoneName(name) {
 		name = formatOffset(secs)
 	}
 	return time.FixedZone(name, secs), nil
+}
+
+// isZoneName reports whether s looks like a zone's name: EST, BRT, GMT.
+func isZoneName(s string) bool {
+	if s == "" || len(s) > 6 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 func formatOffset(secs int) string {
@@ -295,12 +307,8 @@ func FormatDate(t time.Time) string {
 	if off >= 0 {
 		zone = "+" + zone
 	}
-	if name == "" || strings.HasPrefix(name, "UTC") || strings.ContainsAny(name, "+-") {
-		if off == 0 {
-			name = "GMT"
-		} else {
-			name = ""
-		}
+	if !isZoneName(name) || strings.HasPrefix(name, "UTC") {
+		name = ""
 	}
 	if name != "" {
 		zone += ":" + name
