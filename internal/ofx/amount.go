@@ -80,9 +80,9 @@ func ParseAmount(s string) (bankfeed.Decimal, error) {
 		}
 		return bad("has no digits")
 	}
-	text, ok := normalizeSeparators(text)
-	if !ok {
-		return bad("has misplaced separators")
+	text, why := normalizeSeparators(text)
+	if why != "" {
+		return bad(why)
 	}
 	d, err := bankfeed.ParseDecimal(text)
 	if err != nil {
@@ -96,11 +96,12 @@ func ParseAmount(s string) (bankfeed.Decimal, error) {
 
 // normalizeSeparators turns digits with '.' and ',' into a plain decimal.
 // The last separator is the decimal point unless the same separator occurs
-// more than once; every other separator must group thousands by three.
-func normalizeSeparators(n string) (string, bool) {
+// more than once; every other separator must group thousands by three. It
+// returns why the text is unusable, or "".
+func normalizeSeparators(n string) (string, string) {
 	dot, comma := strings.LastIndexByte(n, '.'), strings.LastIndexByte(n, ',')
 	if dot < 0 && comma < 0 {
-		return n, true
+		return n, ""
 	}
 	point := max(dot, comma)
 	sep := n[point]
@@ -112,13 +113,18 @@ func normalizeSeparators(n string) (string, bool) {
 		intPart, frac = n[:point], n[point+1:]
 	}
 	if strings.ContainsAny(frac, ".,") {
-		return "", false
+		return "", misplaced
+	}
+	if sep == ',' && point >= 0 && len(frac) == 3 && len(intPart) >= 1 && len(intPart) <= 3 && !strings.ContainsAny(intPart, ".,") {
+		// "1,000": a thousand with a thousands separator, or one with a
+		// decimal comma? Guessing could be off a thousandfold.
+		return "", "is ambiguous: the comma may separate thousands or decimals"
 	}
 	if !strings.ContainsAny(intPart, ".,") {
 		if frac == "" && point >= 0 {
-			return intPart, intPart != ""
+			return intPart, orMisplaced(intPart != "")
 		}
-		return intPart + "." + frac, intPart != "" || frac != ""
+		return intPart + "." + frac, orMisplaced(intPart != "" || frac != "")
 	}
 	// Thousands: one separator throughout, a first group of 1 to 3 digits,
 	// then groups of exactly 3.
@@ -130,12 +136,12 @@ func normalizeSeparators(n string) (string, bool) {
 		}
 		g := intPart[start:i]
 		if len(groups) == 0 && (len(g) == 0 || len(g) > 3) || len(groups) > 0 && len(g) != 3 {
-			return "", false
+			return "", misplaced
 		}
 		groups = append(groups, g)
 		if i < len(intPart) {
 			if thousands != 0 && intPart[i] != thousands {
-				return "", false
+				return "", misplaced
 			}
 			thousands = intPart[i]
 		}
@@ -143,7 +149,16 @@ func normalizeSeparators(n string) (string, bool) {
 	}
 	whole := strings.Join(groups, "")
 	if frac == "" && point < 0 {
-		return whole, true
+		return whole, ""
 	}
-	return whole + "." + frac, true
+	return whole + "." + frac, ""
+}
+
+const misplaced = "has misplaced separators"
+
+func orMisplaced(ok bool) string {
+	if ok {
+		return ""
+	}
+	return misplaced
 }

@@ -43,6 +43,10 @@ func (d Date) MarshalJSON() ([]byte, error) {
 // ErrDate is wrapped by every ParseDate error.
 var ErrDate = errors.New("not an OFX date")
 
+// ErrZone is the error of a date whose zone alone is unusable: the date and
+// time are still returned, read as UTC. It wraps ErrDate.
+var ErrZone = fmt.Errorf("%w: unusable zone", ErrDate)
+
 // FieldError says why a field's text is unusable: `"20120231" is not a real
 // date`. It wraps ErrDate or ErrAmount.
 type FieldError struct {
@@ -70,6 +74,7 @@ func ParseDate(s string) (Date, error) {
 		return bad("is empty")
 	}
 	loc := time.UTC
+	var zoneErr error
 	if i := strings.IndexByte(s, '['); i >= 0 {
 		zone := s[i+1:]
 		s = strings.TrimSpace(s[:i])
@@ -79,9 +84,10 @@ func ParseDate(s string) (Date, error) {
 		}
 		l, err := cachedZone(zone[:j])
 		if err != nil {
-			return bad(err.Error())
+			zoneErr = err // the date and time are still good: read them as UTC
+		} else {
+			loc = l
 		}
-		loc = l
 	}
 	if len(s) == 10 && (s[4] == '-' && s[7] == '-') {
 		s = s[:4] + s[5:7] + s[8:10]
@@ -128,7 +134,15 @@ func ParseDate(s string) (Date, error) {
 	if t.Day() != f[2] {
 		return bad("is not a real date")
 	}
-	return Date{Time: t, Valid: true, HasTime: len(s) > 8}, nil
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return bad("is out of range")
+	}
+	d := Date{Time: t, Valid: true, HasTime: len(s) > 8}
+	if zoneErr != nil {
+		d.Raw = raw
+		return d, &FieldError{Value: raw, Why: zoneErr.Error() + "; read as UTC", Kind: ErrZone}
+	}
+	return d, nil
 }
 
 // zones keeps the few zones files use, so dates allocate no location. It
@@ -216,7 +230,7 @@ func parseDateBytes(v []byte) (Date, error) {
 		return ParseDate(string(v))
 	}
 	t := time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], min(f[5], 59), nsec, loc)
-	if t.Day() != f[2] {
+	if y := t.UTC().Year(); t.Day() != f[2] || y < 1 || y > 9999 {
 		return ParseDate(string(v))
 	}
 	return Date{Time: t, Valid: true, HasTime: n > 8}, nil
@@ -226,6 +240,13 @@ func parseDateBytes(v []byte) (Date, error) {
 // "-0300"), optionally with minutes ("+5:30"), optionally followed by
 // ":NAME". A name that is not letters is ignored.
 func parseZone(z string) (*time.Location, error) {
+	if t := strings.TrimSpace(z); t != "" && (t[0] >= 'A' && t[0] <= 'Z' || t[0] >= 'a' && t[0] <= 'z') {
+		// A zone by name alone: [EST].
+		if h, ok := zoneNames[strings.ToUpper(t)]; ok {
+			return time.FixedZone(strings.ToUpper(t), int(h*3600)), nil
+		}
+		return nil, fmt.Errorf("has an unknown zone %q", z)
+	}
 	off, name, _ := strings.Cut(z, ":")
 	mins := 0
 	if len(name) >= 2 && allDigits(name[:2]) && (len(name) == 2 || name[2] == ':') {
@@ -253,6 +274,9 @@ func parseZone(z string) (*time.Location, error) {
 		}
 		secs = h*3600 + m*60
 	default:
+		if strings.Trim(off, "0123456789.") != "" || strings.Count(off, ".") > 1 {
+			return nil, fmt.Errorf("has a bad zone %q", z)
+		}
 		h, err := strconv.ParseFloat(off, 64)
 		if err != nil || h > 14 || h < 0 || mins > 0 && h != float64(int(h)) {
 			return nil, fmt.Errorf("has a bad zone %q", z)
@@ -266,6 +290,16 @@ func parseZone(z string) (*time.Location, error) {
 		name = formatOffset(secs)
 	}
 	return time.FixedZone(name, secs), nil
+}
+
+// zoneNames are the zones banks name without an offset, in hours from UTC.
+// Ambiguous names (IST: India, Ireland or Israel) are left out.
+var zoneNames = map[string]float64{
+	"UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3,
+	"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+	"AKST": -9, "AKDT": -8, "HST": -10, "AST": -4, "ADT": -3, "NST": -3.5, "NDT": -2.5,
+	"BRT": -3, "BRST": -2, "ART": -3, "JST": 9, "KST": 9, "HKT": 8, "SGT": 8, "AWST": 8,
+	"ACST": 9.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
 }
 
 // isZoneName reports whether s looks like a zone's name: EST, BRT, GMT.

@@ -39,8 +39,18 @@ func (s *scanner) walk(h elementHandler) (Header, string, error) {
 		return hdr, "", err
 	}
 	s.text.setCharset(hdr, xml)
-	if err := s.run(h); err != nil {
-		return hdr, "", err
+	for {
+		if err := s.run(h); err != nil {
+			return hdr, "", err
+		}
+		more, err := s.nextDocument()
+		if err != nil {
+			return hdr, "", err
+		}
+		if !more {
+			break
+		}
+		s.closedOFX = false
 	}
 	format := FormatSGML
 	switch {
@@ -50,6 +60,48 @@ func (s *scanner) walk(h elementHandler) (Header, string, error) {
 		format = FormatXML // no header, every leaf closed: an OFX 2 body
 	}
 	return hdr, format, nil
+}
+
+// nextDocument looks past </OFX>. Files joined with cat hold several
+// documents: the next <OFX> is read as more of the same response. Other text
+// there is reported and ignored.
+func (s *scanner) nextDocument() (bool, error) {
+	for {
+		for s.pos < s.end && (s.buf[s.pos] == ' ' || s.buf[s.pos] == '\t' || s.buf[s.pos] == '\r' || s.buf[s.pos] == '\n' || s.buf[s.pos] == 0) {
+			s.pos++
+		}
+		if s.pos < s.end {
+			break
+		}
+		more, err := s.fill()
+		if err != nil {
+			return false, err
+		}
+		if !more {
+			return false, nil
+		}
+	}
+	start := s.pos
+	from := 0
+	for {
+		i, err := s.indexFrom(from, []byte{'<'})
+		if err != nil {
+			return false, err
+		}
+		if i < 0 || i > maxProlog {
+			s.text.warn.add(s.lineAt(start), "text after </OFX> is not OFX; ignored")
+			return false, nil
+		}
+		if err := s.ensure(i + 5); err != nil {
+			return false, err
+		}
+		if t := s.buf[s.pos+i:]; len(t) >= 5 && strings.EqualFold(string(t[1:4]), "OFX") && !isNameByte(t[4]) {
+			s.pos += i
+			s.text.warn.add(s.lineAt(s.pos), "a second OFX document follows the first; its statements are read too")
+			return true, nil
+		}
+		from = i + 1
+	}
 }
 
 // detectUTF16 re-reads a UTF-16 document (with a byte-order mark, or ASCII

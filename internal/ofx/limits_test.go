@@ -99,9 +99,13 @@ func TestReaderCutShort(t *testing.T) {
 					t.FailNow()
 				}
 			}
-			// Complete, and with trailing text after </OFX>, it reads.
+			// Complete, and with trailing text after </OFX>, it reads; a
+			// second document cut short rejects the file like the first.
 			rdRead(t, doc[:end])
-			rdRead(t, doc[:end]+"\n\x00garbage <OFX>")
+			rdRead(t, doc[:end]+"\n\x00garbage")
+			if _, err := Read(strings.NewReader(doc[:end] + "\n\x00garbage <OFX>")); err == nil || !strings.Contains(err.Error(), "cut short") {
+				t.Errorf("a second document cut short: %v, want rejected as cut short", err)
+			}
 		})
 	}
 }

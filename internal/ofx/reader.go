@@ -2,6 +2,7 @@ package ofx
 
 import (
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/bankfeed/bankfeed"
@@ -38,6 +39,7 @@ func read(r io.Reader, opts Options, h Handler, keep bool) (*Response, error) {
 	p.lean = h.Transaction == nil && !keep
 	sc.raw = true // values are decoded in leaf, once we know they are wanted
 	sc.items = responseListItems
+	sc.owners = responseOwners
 	hdr, format, err := sc.walk(p)
 	if err != nil {
 		return nil, err
@@ -66,6 +68,17 @@ var responseListItems = func() map[string]string {
 	}
 	for k := range securityKinds {
 		m[k] = "SECLIST"
+	}
+	return m
+}()
+
+// responseOwners maps the parts of a statement that follow its transaction
+// list to the aggregates they belong directly under.
+var responseOwners = func() map[string][]string {
+	stmt := []string{"STMTRS", "CCSTMTRS", "INVSTMTRS"}
+	m := map[string][]string{"BALLIST": append(slices.Clone(stmt), "INVBAL")}
+	for _, n := range []string{"LEDGERBAL", "AVAILBAL", "INVBAL", "INVPOSLIST", "INV401KBAL", "INVOOLIST", "MKTGINFO"} {
+		m[n] = stmt
 	}
 	return m
 }()
@@ -384,7 +397,10 @@ func atoi(b []byte) (int, bool) {
 // date parses a date leaf, warning when it is unusable.
 func (p *respParser) date(name, value []byte) Date {
 	d, err := parseDateBytes(value)
-	if err != nil {
+	switch {
+	case err != nil && d.Valid: // only the zone was unusable
+		p.w.add(p.sc.tagLine(), "<%s> %v", name, err)
+	case err != nil:
 		p.w.add(p.sc.tagLine(), "<%s> %v; the date is not used", name, err)
 	}
 	return d

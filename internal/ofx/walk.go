@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Options bound the reader so hostile input is refused, not an out-of-memory.
@@ -117,7 +118,12 @@ type scanner struct {
 	// items maps each aggregate that repeats in a list to its list
 	// (STMTTRN → BANKTRANLIST); nil when the caller knows no lists.
 	items map[string]string
-	value []byte // a value holding CDATA, gathered from its pieces
+	// owners maps an aggregate that belongs directly under one of a few
+	// parents to them: LEDGERBAL under a statement. When it opens, what is
+	// still open above its parent (a transaction list whose end tag was left
+	// out) ends first, so the balance is not read as part of a transaction.
+	owners map[string][]string
+	value  []byte // a value holding CDATA, gathered from its pieces
 }
 
 func newScanner(r io.Reader, opts Options, aggr map[string]aggrName, w *warnings) *scanner {
@@ -495,6 +501,11 @@ func (s *scanner) push(h elementHandler, name aggrName, known bool) error {
 			return err
 		}
 	}
+	if parents, ok := s.owners[name.s]; ok && known {
+		if err := s.closeAboveOwner(h, parents); err != nil {
+			return err
+		}
+	}
 	if len(s.stack) >= s.opts.MaxDepth {
 		return s.errorf(s.pos, "elements nested deeper than %d; refused", s.opts.MaxDepth)
 	}
@@ -521,6 +532,22 @@ func (s *scanner) closeOpenSibling(h elementHandler, list string) error {
 		if f.known && s.items[f.name] == list {
 			return s.closeElement(h, f.bname)
 		}
+	}
+	return nil
+}
+
+// closeAboveOwner ends whatever is open above the nearest open element of
+// parents.
+func (s *scanner) closeAboveOwner(h elementHandler, parents []string) error {
+	for k := len(s.stack) - 1; k >= 0 && k >= len(s.stack)-maxSiblingSearch; k-- {
+		f := s.stack[k]
+		if !f.known || !slices.Contains(parents, f.name) {
+			continue
+		}
+		if k+1 < len(s.stack) {
+			return s.closeElement(h, s.stack[k+1].bname)
+		}
+		return nil
 	}
 	return nil
 }
