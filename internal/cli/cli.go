@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -24,13 +23,11 @@ const (
 	exitInternal = 3
 )
 
-// env is what every command shares: streams, the effective configuration, a
-// logger.
+// env is what every command shares: streams and the effective configuration.
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	cfg            Config
-	log            *slog.Logger
 }
 
 // Config is the effective configuration: defaults < BANKFEED_* environment <
@@ -90,7 +87,6 @@ func newRoot(e *env) *cobra.Command {
 			if e.cfg.DataDir == "" {
 				e.cfg.DataDir = defaultDataDir()
 			}
-			e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			return nil
 		},
 	}

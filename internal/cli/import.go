@@ -123,6 +123,14 @@ func runImports(ctx context.Context, e *env, im *importer.Importer, files []stri
 		if err != nil && errors.Is(err, context.Canceled) && ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if err != nil && bankfeed.ErrorCodeOf(err) != bankfeed.EInvalid {
+			// Not the file's fault (a full disk, a damaged store): this
+			// file's transaction was rolled back; stop here.
+			if ferr := out.Flush(); ferr != nil {
+				return ferr
+			}
+			return &exitError{code: exitInternal, err: err}
+		}
 		j := toImportJSON(path, res, err)
 		if err != nil {
 			rejected++

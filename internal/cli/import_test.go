@@ -227,7 +227,7 @@ func TestAccountsAndLines(t *testing.T) {
 	}{
 		{"no account", []string{"lines"}, exitUsage},
 		{"unknown account", []string{"lines", "--account", "42"}, exitFailure},
-		{"bad since", []string{"lines", "--account", "1", "--since", "yesterday"}, exitFailure},
+		{"bad since", []string{"lines", "--account", "1", "--since", "yesterday"}, exitUsage},
 		{"negative limit", []string{"lines", "--account", "1", "--limit", "-1"}, exitUsage},
 	}
 	for _, tc := range tests {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -31,6 +32,11 @@ the bank gave that id to another line too. --account takes the account's id
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if account == "" {
 				return &exitError{code: exitUsage, err: fmt.Errorf("--account is required (see bankfeed accounts)")}
+			}
+			if f.Since != "" {
+				if _, err := time.Parse(time.DateOnly, f.Since); err != nil {
+					return &exitError{code: exitUsage, err: fmt.Errorf("--since %q: want a date as YYYY-MM-DD", f.Since)}
+				}
 			}
 			if f.Limit < 0 {
 				return &exitError{code: exitUsage, err: fmt.Errorf("--limit %d: want 0 (all) or more", f.Limit)}

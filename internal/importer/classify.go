@@ -29,7 +29,8 @@ type conflict struct {
 // the order the writer will write them (seq), which lets this stage name a
 // line it has not seen written: its id will be the import's first id + seq.
 //
-//   - The same FITID in this file with the same amount and date: duplicate.
+//   - The same FITID in this file with the same amount, date, name, memo,
+//     type and check number: duplicate (a statement repeated in the file).
 //   - The same FITID stored by an earlier import with the same amount:
 //     duplicate (banks re-date pending lines; the amount is what matters).
 //   - The same FITID otherwise: a collision. The line is kept, flagged, and
@@ -53,7 +54,23 @@ type seenEntry struct {
 	seq      int64 // -1: a duplicate, not written
 	amount   bankfeed.Decimal
 	postedOn string
-	next     int32 // -1 at the end of the chain
+	text     uint64 // fingerprint of name, memo, type and check number
+	next     int32  // -1 at the end of the chain
+}
+
+// textPrint fingerprints what tells two lines of one file apart besides
+// their FITID, amount and date.
+// It is FNV-1a, inline: it runs for every line and allocates nothing.
+func textPrint(l *rawLine) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for _, s := range [...]string{l.name, l.memo, l.trnType, l.checkNum} {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint64(s[i])) * prime
+		}
+		h *= prime // a separator, so "ab"+"c" differs from "a"+"bc"
+	}
+	return h
 }
 
 func (c *classifier) handle(m *message) {
@@ -89,10 +106,12 @@ func (c *classifier) classify(a *classAccount, l *rawLine, prior []store.AliasMa
 	var other *conflict
 	dup := false
 	head, inFile := a.seen[l.fitid]
+	var text uint64
 	if inFile {
+		text = textPrint(l)
 		for i := head; i >= 0; i = a.entries[i].next {
 			e := &a.entries[i]
-			if e.postedOn == l.postedDay && e.amount.Equal(l.amount) {
+			if e.postedOn == l.postedDay && e.amount.Equal(l.amount) && e.text == text {
 				dup = true
 				break
 			}
@@ -112,7 +131,10 @@ func (c *classifier) classify(a *classAccount, l *rawLine, prior []store.AliasMa
 			}
 		}
 	}
-	e := seenEntry{seq: -1, amount: l.amount, postedOn: l.postedDay, next: -1}
+	if !inFile {
+		text = textPrint(l) // kept for a later line with the same FITID
+	}
+	e := seenEntry{seq: -1, amount: l.amount, postedOn: l.postedDay, text: text, next: -1}
 	switch {
 	case dup:
 		l.verdict = verdictDuplicate

@@ -61,6 +61,12 @@ func TestDedupe(t *testing.T) {
 			wantLines: []string{"A1 -10.00 2026-01-05"},
 		},
 		{
+			name:      "in-file collision: same FITID, amount and date, another payee",
+			in:        bank(a1, txn{fitid: "A1", date: "20260105", amount: "-10.00", name: "BAKERY"}),
+			want:      bankfeed.ImportCounts{New: 2, Collisions: 1},
+			wantLines: []string{"A1 -10.00 2026-01-05 !", "A1 -10.00 2026-01-05 !"},
+		},
+		{
 			name:      "in-file collision: same FITID, another amount",
 			in:        bank(a1, txn{fitid: "A1", date: "20260105", amount: "-99.00"}),
 			want:      bankfeed.ImportCounts{New: 2, Collisions: 1},
