@@ -10,8 +10,9 @@ import (
 )
 
 // Decimal is an exact decimal number, coef × 10^-scale. Money is never a float:
-// amounts keep the digits the bank sent (-3.77000 stays -3.77000) and sums are
-// exact however many places they carry. The zero value is 0.
+// a parsed amount keeps the digits the bank sent (-3.77000 stays -3.77000
+// until Canonical trims it) and sums are exact however many places they
+// carry. The zero value is 0.
 //
 // Small values live in an int64; a value that does not fit moves to a big.Int,
 // so arithmetic never overflows and never rounds.

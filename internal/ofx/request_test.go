@@ -325,3 +325,44 @@ func FuzzReadRequest(f *testing.F) {
 		}
 	})
 }
+
+// TestRequestPasswordSentUnchanged: a password the chosen form would alter
+// is refused, without the password in the error, and nothing is written; the
+// same password goes out unchanged where the form can carry it.
+func TestRequestPasswordSentUnchanged(t *testing.T) {
+	tests := []struct {
+		name    string
+		pass    string
+		opts    WriteOptions
+		refused bool
+	}{
+		{name: "ASCII in SGML", pass: "s3cret&<x>", opts: WriteOptions{Version: "102"}},
+		{name: "Latin-1 in SGML 1252", pass: "pässwörd€", opts: WriteOptions{Version: "102"}},
+		{name: "Cyrillic in SGML 1252", pass: "пароль", opts: WriteOptions{Version: "102"}, refused: true},
+		{name: "Cyrillic in SGML UTF-8", pass: "пароль", opts: WriteOptions{Version: "103", UTF8: true}},
+		{name: "Cyrillic in XML", pass: "пароль", opts: WriteOptions{Version: "211"}},
+		{name: "trailing space", pass: "pw ", opts: WriteOptions{Version: "211"}, refused: true},
+		{name: "control character", pass: "p\tw", opts: WriteOptions{Version: "211"}, refused: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := wtRequest()
+			r.Signon.UserPass = Password(tc.pass)
+			var buf bytes.Buffer
+			err := WriteRequest(&buf, r, tc.opts)
+			if tc.refused {
+				if err == nil || strings.Contains(err.Error(), tc.pass) || buf.Len() != 0 {
+					t.Fatalf("err %v, %d bytes written: want refused, the password not in the error, nothing written", err, buf.Len())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := ReadRequest(&buf)
+			if err != nil || back.Signon.UserPass.Reveal() != tc.pass {
+				t.Fatalf("read back %q, %v; want %q", back.Signon.UserPass.Reveal(), err, tc.pass)
+			}
+		})
+	}
+}

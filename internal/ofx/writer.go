@@ -306,6 +306,26 @@ func (d *docWriter) flush() error {
 	return d.err
 }
 
+// carries reports whether value is written exactly as given: no spaces or
+// control characters at its ends or inside, and, in Windows-1252, only
+// characters that set has.
+func (d *docWriter) carries(value string) bool {
+	if trimValue(value) != value {
+		return false
+	}
+	for _, r := range value {
+		switch {
+		case r < 0x20 || r >= 0x7f && r < 0xa0 || r == utf8.RuneError || r == 0xfffe || r == 0xffff:
+			return false
+		case r >= utf8.RuneSelf && !d.utf8:
+			if _, ok := charmap.Windows1252.EncodeRune(r); !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // blankValue reports whether a value is missing or would be written as
 // nothing but spaces, which an SGML reader takes for no value at all.
 func blankValue(s string) bool { return trimValue(s) == "" }

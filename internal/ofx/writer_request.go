@@ -18,6 +18,13 @@ func WriteRequest(w io.Writer, r *Request, opts WriteOptions) error {
 	if err != nil {
 		return err
 	}
+	if !d.carries(r.Signon.UserPass.Reveal()) {
+		// A changed password would be rejected by the bank as a wrong one,
+		// and too many of those lock the user out. Say why, never what.
+		return errors.New("write request: the password cannot be sent unchanged in this form " +
+			"(spaces at its ends, control characters, or characters outside Windows-1252 in OFX 1.x); " +
+			"write OFX 2 (XML) or set WriteOptions.UTF8")
+	}
 	d.open("OFX")
 
 	s := r.Signon

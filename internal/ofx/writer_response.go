@@ -226,8 +226,9 @@ func (w *ResponseWriter) AccountInfo(a AccountInfoResponse) error {
 // transaction needs TRNTYPE, DTPOSTED, TRNAMT and FITID; a transaction
 // without them stops the document with an error naming it.
 //
-// The model keeps no exchange rate, so a transaction's Currency is written as
-// CURRENCY with CURRATE 1.0.
+// A transaction's Currency is not written: OFX requires an exchange rate
+// with it, which the model does not keep, and a made-up rate would be wrong
+// data.
 func (w *ResponseWriter) Statement(st *Statement, txns iter.Seq[Transaction]) error {
 	if err := w.ready(); err != nil {
 		return err
@@ -433,12 +434,6 @@ func writeTransaction(d *docWriter, t *Transaction) {
 	d.opt("PAYEEID", t.PayeeID)
 	d.opt("NAME", t.Name)
 	d.opt("MEMO", t.Memo)
-	if !blankValue(t.Currency) {
-		d.open("CURRENCY")
-		d.leaf("CURRATE", "1.0")
-		d.leaf("CURSYM", t.Currency)
-		d.close("CURRENCY")
-	}
 	d.close("STMTTRN")
 }
 

@@ -67,7 +67,6 @@ func wtResponse() *Response {
 		PayeeID:      "P1",
 		Name:         "Café <Ünï> & Co",
 		Memo:         "€5 São Paulo — “quoted”",
-		Currency:     "EUR",
 		CorrectFITID: "20240301-0009",
 		// CORRECTACTION goes with CORRECTFITID.
 		CorrectAction: "REPLACE",
