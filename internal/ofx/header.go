@@ -81,24 +81,30 @@ func (s *scanner) nextDocument() (bool, error) {
 			return false, nil
 		}
 	}
-	start := s.pos
-	from := 0
-	for {
-		i, err := s.indexFrom(from, []byte{'<'})
-		if err != nil {
-			return false, err
+	if err := s.ensure(maxProlog + 5); err != nil {
+		return false, err
+	}
+	i := ofxStart(s.buf[s.pos:min(s.end, s.pos+maxProlog+5)])
+	if i < 0 {
+		s.text.warn.add(s.lineAt(s.pos), "text after </OFX> is not OFX; ignored")
+		return false, nil
+	}
+	s.pos += i
+	s.text.warn.add(s.lineAt(s.pos), "a second OFX document follows the first; its statements are read too")
+	return true, nil
+}
+
+// ofxStart returns the index in win of the first <OFX> start tag (any case)
+// that begins within maxProlog bytes, or -1.
+func ofxStart(win []byte) int {
+	for from := 0; ; {
+		i := bytes.IndexByte(win[from:], '<')
+		if i < 0 || from+i > maxProlog {
+			return -1
 		}
-		if i < 0 || i > maxProlog {
-			s.text.warn.add(s.lineAt(start), "text after </OFX> is not OFX; ignored")
-			return false, nil
-		}
-		if err := s.ensure(i + 5); err != nil {
-			return false, err
-		}
-		if t := s.buf[s.pos+i:]; len(t) >= 5 && strings.EqualFold(string(t[1:4]), "OFX") && !isNameByte(t[4]) {
-			s.pos += i
-			s.text.warn.add(s.lineAt(s.pos), "a second OFX document follows the first; its statements are read too")
-			return true, nil
+		i += from
+		if t := win[i:]; len(t) >= 5 && strings.EqualFold(string(t[1:4]), "OFX") && !isNameByte(t[4]) {
+			return i
 		}
 		from = i + 1
 	}
@@ -161,28 +167,21 @@ func (s *scanner) prolog() (Header, bool, error) {
 	}
 	win := s.buf[s.pos:min(s.end, s.pos+maxProlog+5)]
 	whole := len(win) < maxProlog+5 // the input ends inside the window
-	for from := 0; ; {
-		i := bytes.IndexByte(win[from:], '<')
-		if i < 0 || from+i > maxProlog {
-			switch {
-			case len(win) == 0:
-				return hdr, false, s.errorf(s.pos, "empty file: not an OFX document")
-			case whole && bytes.Contains(bytes.ToUpper(win), []byte("OFXHEADER")):
-				// A header and no body: a download cut short.
-				return hdr, false, s.errorf(s.end, "file cut short: it ends in the header, before <OFX>; nothing of it is used")
-			}
-			return hdr, false, s.errorf(s.pos, "no <OFX> element: not an OFX document")
+	i := ofxStart(win)
+	if i < 0 {
+		switch {
+		case len(win) == 0:
+			return hdr, false, s.errorf(s.pos, "empty file: not an OFX document")
+		case whole && bytes.Contains(bytes.ToUpper(win), []byte("OFXHEADER")):
+			// A header and no body: a download cut short.
+			return hdr, false, s.errorf(s.end, "file cut short: it ends in the header, before <OFX>; nothing of it is used")
 		}
-		i += from
-		t := win[i:]
-		if len(t) >= 5 && strings.EqualFold(string(t[1:4]), "OFX") && !isNameByte(t[4]) {
-			xml := parseProlog(win[:i], &hdr)
-			s.lineAt(s.pos + i)
-			s.pos += i
-			return hdr, xml, nil
-		}
-		from = i + 1
+		return hdr, false, s.errorf(s.pos, "no <OFX> element: not an OFX document")
 	}
+	xml := parseProlog(win[:i], &hdr)
+	s.lineAt(s.pos + i)
+	s.pos += i
+	return hdr, xml, nil
 }
 
 // parseProlog reads header fields from the text before <OFX>: KEY:VALUE
