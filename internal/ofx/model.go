@@ -200,6 +200,9 @@ type Profile struct {
 	URL         string   `json:"url,omitempty"`
 	MessageSets []string `json:"message_sets,omitempty"` // SIGNONMSGSET, BANKMSGSET, …
 	DTProfUp    Date     `json:"dtprofup"`
+	// ClientUIDRequired is a SIGNONINFO's CLIENTUIDREQ: the institution wants
+	// a CLIENTUID registered with it.
+	ClientUIDRequired bool `json:"clientuid_required,omitempty"`
 }
 
 // TxStatus is the STATUS of one transaction wrapper (*TRNRS) of the response:

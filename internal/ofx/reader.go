@@ -366,6 +366,10 @@ func (p *respParser) leaf(name, value []byte) error {
 			}
 		case "DTPROFUP":
 			p.resp.Profile.DTProfUp = p.date(name, value)
+		case "CLIENTUIDREQ":
+			if len(value) > 0 && (value[0] == 'Y' || value[0] == 'y') {
+				p.resp.Profile.ClientUIDRequired = true
+			}
 		}
 	}
 	if string(name) == "INTU.BID" && p.resp.Signon.IntuBID == "" {

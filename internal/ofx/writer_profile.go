@@ -30,6 +30,9 @@ type ProfileResponse struct {
 	MessageSets []string
 	// SignonRealm names the one sign-on realm; DEFAULT when empty.
 	SignonRealm string
+	// ClientUIDRequired writes CLIENTUIDREQ Y: clients must send a CLIENTUID
+	// the user has registered.
+	ClientUIDRequired bool
 }
 
 // profileSets are the message sets a profile may list, in the order written,
@@ -138,6 +141,9 @@ func (w *ResponseWriter) Profile(p ProfileResponse) error {
 		d.flag("SPACES", false)
 		d.flag("PINCH", false)
 		d.flag("CHGPINFIRST", false)
+		if p.ClientUIDRequired {
+			d.flag("CLIENTUIDREQ", true)
+		}
 		d.close("SIGNONINFO")
 		d.close("SIGNONINFOLIST")
 		d.instant("DTPROFUP", p.DTProfUp)
