@@ -450,10 +450,11 @@ func (s *Server) buildStatement(x *exchange, u *User, a *Account, sr *ofx.Statem
 	if start.IsZero() {
 		start = end.Add(-history)
 	}
-	from, to := DayOf(start, loc), DayOf(end, loc)
+	from, to := requestDay(start, loc), requestDay(end, loc)
 	if from.Before(s.sc.Start) {
 		from = s.sc.Start
 	}
+	x.rec.Windows = append(x.rec.Windows, a.ID+" "+from.String()+" "+to.String())
 	st := &ofx.Statement{
 		Kind: a.Kind(), TRNUID: sr.TRNUID, Currency: a.Currency, Account: s.accountRef(in, a),
 		Ledger:    ofx.Balance{Set: true, Amount: s.book.Ledger(in, a, to), AsOf: instant(end)},
@@ -496,6 +497,16 @@ func (s *Server) buildStatement(x *exchange, u *User, a *Account, sr *ofx.Statem
 		}
 	}
 	return st, txns
+}
+
+// requestDay is the bank's day a request's date names: a bare date
+// (YYYYMMDD, read as midnight UTC) is that calendar day; a time is placed in
+// the bank's zone.
+func requestDay(t time.Time, loc *time.Location) Day {
+	if t.Location() == time.UTC && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+		return DayOf(t, time.UTC)
+	}
+	return DayOf(t, loc)
 }
 
 // pending turns the transactions of the last days into pending ones: each

@@ -31,6 +31,9 @@ type Record struct {
 	// Asked lists what was asked: signon, acctinfo, stmt:ACCTID,
 	// ccstmt:ACCTID, profile; on the portal, the page or action.
 	Asked []string `json:"asked,omitempty"`
+	// Windows lists each statement served as "ACCTID FIRST LAST", the bank's
+	// days its transactions were drawn from.
+	Windows []string `json:"windows,omitempty"`
 	// AppID and AppVer are the client application the sign-on named.
 	AppID  string `json:"appid,omitempty"`
 	AppVer string `json:"appver,omitempty"`

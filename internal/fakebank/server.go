@@ -87,6 +87,36 @@ type userState struct {
 // the portal at /, HTTP and HTTPS on the same port) and one for the admin
 // API. The scenario must be validated (LoadScenario and ParseScenario do it).
 func Start(sc *Scenario, opts Options) (*Server, error) {
+	s, err := newServer(sc, opts)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*Server, error) {
+		s.Close()
+		return nil, err
+	}
+	for _, in := range sc.Institutions {
+		is := &instServer{in: in}
+		conf := &tls.Config{
+			MinVersion:     tls.VersionTLS12,
+			GetCertificate: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) { return s.certFor(in, h) },
+		}
+		is.ln, err = s.listen(in.Port, conf, s.institutionHandler(is))
+		if err != nil {
+			return fail(fmt.Errorf("fakebank: %s: %w", in.ID, err))
+		}
+		s.insts[in.ID] = is
+		s.order = append(s.order, is)
+	}
+	adminConf := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{s.certs.good}}
+	if s.admin, err = s.listen(s.opts.AdminPort, adminConf, s.adminHandler()); err != nil {
+		return fail(fmt.Errorf("fakebank: admin: %w", err))
+	}
+	return s, nil
+}
+
+// newServer makes a server that does not listen yet.
+func newServer(sc *Scenario, opts Options) (*Server, error) {
 	if opts.Host == "" {
 		opts.Host = "127.0.0.1"
 	}
@@ -126,27 +156,6 @@ func Start(sc *Scenario, opts Options) (*Server, error) {
 				return nil, fmt.Errorf("fakebank: %s: %w", in.ID, err)
 			}
 		}
-	}
-	fail := func(err error) (*Server, error) {
-		s.Close()
-		return nil, err
-	}
-	for _, in := range sc.Institutions {
-		is := &instServer{in: in}
-		conf := &tls.Config{
-			MinVersion:     tls.VersionTLS12,
-			GetCertificate: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) { return s.certFor(in, h) },
-		}
-		is.ln, err = s.listen(in.Port, conf, s.institutionHandler(is))
-		if err != nil {
-			return fail(fmt.Errorf("fakebank: %s: %w", in.ID, err))
-		}
-		s.insts[in.ID] = is
-		s.order = append(s.order, is)
-	}
-	adminConf := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{s.certs.good}}
-	if s.admin, err = s.listen(opts.AdminPort, adminConf, s.adminHandler()); err != nil {
-		return fail(fmt.Errorf("fakebank: admin: %w", err))
 	}
 	return s, nil
 }
@@ -215,13 +224,18 @@ func (s *Server) CACertPEM() []byte { return s.certs.caPEM }
 func (s *Server) CertPool() *x509.CertPool { return s.certs.pool }
 
 // AdminURL returns the admin API's base URL (http://host:port).
-func (s *Server) AdminURL() string { return "http://" + s.admin.inner.Addr().String() }
+func (s *Server) AdminURL() string {
+	if s.admin == nil {
+		return ""
+	}
+	return "http://" + s.admin.inner.Addr().String()
+}
 
 // Addr returns an institution's host:port, or "" when there is no such
 // institution.
 func (s *Server) Addr(id string) string {
 	is := s.insts[id]
-	if is == nil {
+	if is == nil || is.ln == nil {
 		return ""
 	}
 	return is.ln.inner.Addr().String()
