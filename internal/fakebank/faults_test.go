@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -402,4 +403,17 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 	t.Fatal("condition not met within 5s")
+}
+
+// TestDocsListEveryKind keeps docs/fakebank.md's table in step with Kinds.
+func TestDocsListEveryKind(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/fakebank.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Kinds {
+		if !bytes.Contains(doc, []byte("| `"+k.Name+"` | "+k.Layer+" | "+k.Desc)) {
+			t.Errorf("docs/fakebank.md lacks the row of %s, or it is out of date", k.Name)
+		}
+	}
 }
