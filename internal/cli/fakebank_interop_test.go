@@ -428,11 +428,10 @@ func interopAqBanking(t *testing.T, b *interopBank) {
 	runTool(t, env, "1\n1\n1\n", "aqbanking-cli", "-D", cfg, "-P", pins, "--control=aqofxconnect", "getaccounts", "-u", "1")
 	accts, _ := runTool(t, env, "", "aqbanking-cli", "-D", cfg, "listaccs")
 
-	// aqbanking asks for the balance in a request of its own, which fakebank
-	// logs with a window too (90 days back) though it serves no transactions
-	// in it; the transactions are those of the window starting on --fromdate.
+	// aqbanking asks for the balance in a request of its own, with no
+	// transactions and so no window in the log; the one window is the
+	// transactions' from --fromdate.
 	fromDay := fakebank.DayOf(time.Now().AddDate(0, 0, -30), time.UTC)
-	windows := map[string]interopWindow{}
 	var shown []shownTxn
 	for _, acct := range []string{interopChecking, interopSavings, interopCard} {
 		if !strings.Contains(accts, acct) {
@@ -445,11 +444,10 @@ func interopAqBanking(t *testing.T, b *interopBank) {
 			"-T", "$(fiId)\t$(date)\t$(valutaDate)\t$(valueAsString)\t$(remoteName)")
 		shown = append(shown, parseAqTrans(t, acct, out)...)
 	}
-	for acct, ws := range checkSignons(t, b.requests(t, since), "AqBanking", "QWIN", "2500") {
-		for _, w := range ws {
-			if w.from.String() == fromDay.String() {
-				windows[acct] = w
-			}
+	windows := onlyWindow(t, checkSignons(t, b.requests(t, since), "AqBanking", "QWIN", "2500"))
+	for acct, w := range windows {
+		if w.from != fromDay {
+			t.Errorf("%s: window from %s, want --fromdate %s", acct, w.from, fromDay)
 		}
 	}
 	// aqbanking shows a name with its runs of spaces squeezed to one.

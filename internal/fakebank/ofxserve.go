@@ -454,7 +454,6 @@ func (s *Server) buildStatement(x *exchange, u *User, a *Account, sr *ofx.Statem
 	if from.Before(s.sc.Start) {
 		from = s.sc.Start
 	}
-	x.rec.Windows = append(x.rec.Windows, a.ID+" "+from.String()+" "+to.String())
 	st := &ofx.Statement{
 		Kind: a.Kind(), TRNUID: sr.TRNUID, Currency: a.Currency, Account: s.accountRef(in, a),
 		Ledger:    ofx.Balance{Set: true, Amount: s.book.Ledger(in, a, to), AsOf: instant(end)},
@@ -463,6 +462,7 @@ func (s *Server) buildStatement(x *exchange, u *User, a *Account, sr *ofx.Statem
 	var txns []ofx.Transaction
 	wantTxns := sr.Include || !sr.Start.IsZero() || !sr.End.IsZero()
 	if wantTxns {
+		x.rec.Windows = append(x.rec.Windows, a.ID+" "+from.String()+" "+to.String())
 		st.Start, st.End = instant(start), instant(end)
 		if !to.Before(from) {
 			txns = slices.Clone(s.book.Transactions(in, a, from, to))
