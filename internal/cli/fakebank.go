@@ -134,11 +134,7 @@ func newFakebankCmd(e *env) *cobra.Command {
 			if port < 0 || port > 65535-len(sc.Institutions) {
 				return usageError("--port %d out of range", port)
 			}
-			for i, in := range sc.Institutions {
-				if in.Port == 0 && port != 0 {
-					in.Port = port + 1 + i
-				}
-			}
+			assignPorts(sc, port)
 			if tlsDir == "" {
 				tlsDir = filepath.Join(e.cfg.DataDir, "fakebank", "tls")
 			}
@@ -169,6 +165,30 @@ func newFakebankCmd(e *env) *cobra.Command {
 	cmd.AddCommand(newFakebankFaultsCmd(e), newFakebankSampleCmd(e), newFakebankStatementCmd(e),
 		newFakebankFaultCmd(e), newFakebankRequestsCmd(e), newFakebankUnlockCmd(e))
 	return cmd
+}
+
+// assignPorts gives each institution without a port the next free one
+// after the admin port, skipping ports the scenario names; with admin port 0
+// every such institution gets a free port from the system.
+func assignPorts(sc *fakebank.Scenario, admin int) {
+	if admin == 0 {
+		return
+	}
+	taken := map[int]bool{admin: true}
+	for _, in := range sc.Institutions {
+		taken[in.Port] = true
+	}
+	next := admin + 1
+	for _, in := range sc.Institutions {
+		if in.Port != 0 {
+			continue
+		}
+		for taken[next] {
+			next++
+		}
+		in.Port = next
+		taken[next] = true
+	}
 }
 
 func envOr(name, def string) string {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -229,7 +230,7 @@ func newFaultRemoveCmd(e *env) *cobra.Command {
 		Short: "Switch a fault off",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return newAdminClient(cmd).do(cmd, http.MethodDelete, "/admin/faults/"+args[0], nil, nil)
+			return newAdminClient(cmd).do(cmd, http.MethodDelete, "/admin/faults/"+url.PathEscape(args[0]), nil, nil)
 		},
 	}
 }
@@ -327,7 +328,7 @@ func newFakebankUnlockCmd(e *env) *cobra.Command {
 		Short: "End a user's lockout, as a call to the bank would",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return newAdminClient(cmd).do(cmd, http.MethodPost, "/admin/institutions/"+args[0]+"/users/"+args[1]+"/unlock", nil, nil)
+			return newAdminClient(cmd).do(cmd, http.MethodPost, "/admin/institutions/"+url.PathEscape(args[0])+"/users/"+url.PathEscape(args[1])+"/unlock", nil, nil)
 		},
 	}
 }

@@ -2,6 +2,7 @@ package fakebank
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -158,6 +159,83 @@ func TestPortalClearsFaults(t *testing.T) {
 				t.Fatalf("bob: %d, want %d", r.Signon.Status.Code, c.code)
 			}
 		})
+	}
+}
+
+// TestSignonFaultOrder: a bank tells its terms, a password change, an
+// application to approve or an MFA challenge only to a user whose password
+// is right; a stranger gets 15500, which counts toward the lockout; an
+// anonymous profile request meets none of them.
+func TestSignonFaultOrder(t *testing.T) {
+	for _, kind := range []string{FaultAcceptTerms, FaultChangePassword, FaultClientUID, FaultMFA} {
+		t.Run(kind, func(t *testing.T) {
+			h := newHarness(t, testScenario)
+			if _, err := h.s.AddFault(FaultSpec{Kind: kind, Institution: "bank", Count: 3}); err != nil {
+				t.Fatal(err)
+			}
+			for _, pw := range []string{"wrong", "wrong"} {
+				if r := h.mustOFX(t, "bank", h.stmtRequest("bank", "alice", pw, "111", window30, testNow)); r.Signon.Status.Code != 15500 {
+					t.Fatalf("wrong password: %d, want 15500", r.Signon.Status.Code)
+				}
+			}
+			preq := &ofx.Request{Signon: h.signon("bank", "anonymous00000000000000000000000", "anonymous00000000000000000000000"),
+				Profile: &ofx.ProfileRequest{TRNUID: "1"}}
+			if r := h.mustOFX(t, "bank", preq); r.Signon.Status.Code != 0 || r.Profile == nil {
+				t.Fatalf("anonymous profile: %d", r.Signon.Status.Code)
+			}
+			// The right password resets the count and meets the fault, whose
+			// count the others did not use up.
+			for range 3 {
+				if r := h.mustOFX(t, "bank", h.stmtRequest("bank", "alice", "pw-alice", "111", window30, testNow)); r.Signon.Status.Code == 0 {
+					t.Fatal("the fault did not answer alice three times")
+				}
+			}
+			if r := h.mustOFX(t, "bank", h.stmtRequest("bank", "alice", "pw-alice", "111", window30, testNow)); r.Signon.Status.Code != 0 {
+				t.Fatalf("after the count: %d", r.Signon.Status.Code)
+			}
+		})
+	}
+}
+
+// TestLoggedBeforeAnswered: on a keep-alive connection, the request a client
+// has just read the answer to is already counted.
+func TestLoggedBeforeAnswered(t *testing.T) {
+	h := newHarness(t, testScenario)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: h.hc.Transport.(*http.Transport).TLSClientConfig}}
+	var buf bytes.Buffer
+	_ = ofx.WriteRequest(&buf, h.stmtRequest("bank", "alice", "pw-alice", "333", window30, testNow), ofx.WriteOptions{})
+	for i := 1; i <= 100; i++ {
+		resp, err := hc.Post(h.s.OFXURL("bank"), contentTypeOFX, bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readAll(resp); err != nil {
+			t.Fatal(err)
+		}
+		if n := h.s.Count(Filter{Institution: "bank"}); n != i {
+			t.Fatalf("after %d answers, %d requests counted", i, n)
+		}
+	}
+}
+
+// TestTLSFaultOnResumedSession: a client that caches TLS sessions still
+// meets a TLS fault on its next connection.
+func TestTLSFaultOnResumedSession(t *testing.T) {
+	h := newHarness(t, testScenario)
+	conf := h.hc.Transport.(*http.Transport).TLSClientConfig.Clone()
+	conf.ClientSessionCache = tls.NewLRUClientSessionCache(8)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: conf, DisableKeepAlives: true}}
+	if resp, err := hc.Get(h.s.PortalURL("bank")); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+	if _, err := h.s.AddFault(FaultSpec{Kind: FaultTLSExpired, Institution: "bank"}); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := hc.Get(h.s.PortalURL("bank")); err == nil {
+		resp.Body.Close()
+		t.Fatalf("a resumed session skipped the expired certificate: HTTP %d", resp.StatusCode)
 	}
 }
 
@@ -343,6 +421,12 @@ func TestWindows(t *testing.T) {
 		{"Fri-Mon 00:00-06:00", time.Date(2026, 11, 25, 3, 0, 0, 0, ny), false, time.Time{}},
 		{"daily 02:00-03:00", time.Date(2026, 11, 25, 2, 59, 0, 0, ny), true, time.Date(2026, 11, 25, 3, 0, 0, 0, ny)},
 		{"sat,sun 00:00-24:00", time.Date(2026, 11, 29, 12, 0, 0, 0, ny), true, time.Date(2026, 11, 30, 0, 0, 0, 0, ny)},
+		// DST days: wall-clock times hold (2026-03-08 springs forward at
+		// 02:00, 2026-11-01 falls back at 02:00).
+		{"daily 04:00-05:00", time.Date(2026, 3, 8, 4, 30, 0, 0, ny), true, time.Date(2026, 3, 8, 5, 0, 0, 0, ny)},
+		{"daily 04:00-05:00", time.Date(2026, 3, 8, 5, 30, 0, 0, ny), false, time.Time{}},
+		{"daily 04:00-05:00", time.Date(2026, 11, 1, 3, 30, 0, 0, ny), false, time.Time{}},
+		{"Sat 23:00-03:00", time.Date(2026, 3, 8, 1, 30, 0, 0, ny), true, time.Date(2026, 3, 8, 3, 0, 0, 0, ny)},
 	}
 	for _, c := range cases {
 		w, err := parseWindow(c.window)
@@ -412,7 +496,7 @@ func TestAdminAPI(t *testing.T) {
 		return resp, out
 	}
 	resp, out := post(`{"kind": "http-500", "institution": "bank", "user": "bob", "count": 1}`)
-	if resp.StatusCode != http.StatusCreated || out["id"] == "" {
+	if id, _ := out["id"].(string); resp.StatusCode != http.StatusCreated || id == "" {
 		t.Fatalf("add: %d %v", resp.StatusCode, out)
 	}
 	for _, bad := range []struct{ body, says string }{
@@ -430,7 +514,7 @@ func TestAdminAPI(t *testing.T) {
 	}
 	var faults []FaultState
 	getJSON(t, h, "/admin/faults", &faults)
-	if len(faults) != 1 || faults[0].Left != 1 || !faults[0].Active {
+	if len(faults) != 1 || faults[0].Left == nil || *faults[0].Left != 1 || !faults[0].Active {
 		t.Fatalf("faults %+v", faults)
 	}
 	h.post(t, "bank", h.stmtRequest("bank", "bob", "pw-bob", "444", window30, testNow))
@@ -481,6 +565,8 @@ func TestScenarioErrors(t *testing.T) {
 		{"fault", `{"institutions": [{"id": "b", "org": "B", "fid": "1", "users": [], "faults": [{"kind": "maintenance-503", "window": "Caturday 1-2"}]}]}`,
 			"institutions[0].faults[0]: window"},
 		{"zone", `{"zone": "Mars/Olympus", "institutions": [{"id": "b", "org": "B", "fid": "1", "users": []}]}`, `unknown time zone "Mars/Olympus"`},
+		{"null entries", `{"institutions": [null, {"id": "b", "org": "B", "fid": "1", "users": [null], "faults": [{"kind": "http-500", "user": "u"}]}]}`,
+			`institutions[0]: null`},
 		{"duplicate", `{"institutions": [{"id": "b", "org": "B", "fid": "1", "users": []}, {"id": "b", "org": "B", "fid": "1", "users": []}]}`, `institutions[1].id: "b" listed twice`},
 	}
 	for _, c := range cases {

@@ -47,6 +47,15 @@ func loadCerts(dir string, hosts []string, now time.Time) (*certs, error) {
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, err
 		}
+		if err != nil {
+			// Make a CA only where there is none: a lone ca.pem that clients
+			// trust must not be overwritten.
+			for _, name := range []string{caCertFile, caKeyFile} {
+				if _, serr := os.Stat(filepath.Join(dir, name)); serr == nil {
+					return nil, fmt.Errorf("%s: %s without its pair; remove it to make a new CA", dir, name)
+				}
+			}
+		}
 	}
 	if ca == nil {
 		ca, caKey, err = newCA("fakebank local CA", now)

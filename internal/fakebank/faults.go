@@ -134,7 +134,7 @@ var Kinds = []Kind{
 	{Name: FaultBadCredentials, Layer: layerSignon,
 		Desc: "OFX sign-on STATUS 15500 whatever the password; counts toward the lockout like a wrong password"},
 	{Name: FaultLockout, Layer: layerSignon,
-		Desc: "OFX sign-on STATUS 15502: the user is locked out (as after too many bad sign-ons)"},
+		Desc: "OFX sign-on STATUS 15502: the user is locked out while the fault is on (as after too many bad sign-ons)"},
 	{Name: FaultMFA, Layer: layerSignon, Desc: "OFX sign-on STATUS 3000: an MFA challenge is required"},
 	{Name: FaultAccountNotFound, Layer: layerAccount,
 		Desc: "statement STATUS 2003, account not found (closed or renumbered); the account drops out of the account list"},
@@ -405,19 +405,20 @@ func clockMinutes(s string) (int, error) {
 // every window.
 func (w window) endOf(t time.Time) (time.Time, bool) {
 	y, m, d := t.Date()
-	midnight := time.Date(y, m, d, 0, 0, 0, 0, t.Location())
-	// A window that began yesterday may run past midnight into today.
+	loc := t.Location()
+	// A window that began yesterday may run past midnight into today. Times
+	// are wall-clock times of the zone, so a DST change moves no window.
 	for _, back := range []int{0, 1} {
-		day := midnight.AddDate(0, 0, -back)
+		day := time.Date(y, m, d-back, 0, 0, 0, 0, loc)
 		if !w.days[day.Weekday()] {
 			continue
 		}
-		start := day.Add(time.Duration(w.start) * time.Minute)
 		endMin := w.end
 		if endMin <= w.start {
 			endMin += 24 * 60
 		}
-		end := day.Add(time.Duration(endMin) * time.Minute)
+		start := time.Date(y, m, d-back, 0, w.start, 0, 0, loc)
+		end := time.Date(y, m, d-back, 0, endMin, 0, 0, loc)
 		if !t.Before(start) && t.Before(end) {
 			return end, true
 		}
@@ -466,7 +467,7 @@ func (f *fault) matches(t target) bool {
 	if s.Account != "" && !slices.Contains(t.accounts, s.Account) {
 		return false
 	}
-	return !f.cleared[t.user] || t.user == ""
+	return !f.cleared[t.user]
 }
 
 // active reports whether the schedule holds at now (not counting Count and

@@ -2,6 +2,7 @@ package fakebank
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"time"
 
@@ -21,6 +22,7 @@ func (s *Server) addFault(spec FaultSpec) (FaultSpec, error) {
 	defer s.mu.Unlock()
 	s.faultSeq++
 	spec.ID = fmt.Sprintf("f%d", s.faultSeq)
+	spec.Params = maps.Clone(spec.Params)
 	s.faults = append(s.faults, newFault(spec, s.faultSeq))
 	return spec, nil
 }
@@ -51,7 +53,7 @@ type FaultState struct {
 	// Active says whether the fault's schedule holds now.
 	Active bool `json:"active"`
 	// Left is how many requests it still answers, when it has a Count.
-	Left int `json:"left,omitempty"`
+	Left *int `json:"left,omitempty"`
 	// ClearedFor lists the users who cleared it in the portal.
 	ClearedFor []string `json:"cleared_for,omitempty"`
 }
@@ -65,7 +67,7 @@ func (s *Server) Faults() []FaultState {
 	for _, f := range s.faults {
 		st := FaultState{FaultSpec: f.spec, Active: f.active(now, s.sc.Location())}
 		if f.spec.Count > 0 {
-			st.Left = f.left
+			st.Left = new(f.left)
 		}
 		for u := range f.cleared {
 			st.ClearedFor = append(st.ClearedFor, u)

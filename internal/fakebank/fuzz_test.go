@@ -14,6 +14,7 @@ func FuzzParseScenario(f *testing.F) {
 	f.Add([]byte(testScenario))
 	f.Add([]byte(`{"institutions": [{"id": "b", "org": "B", "fid": "1", "users": [], "faults": [{"kind": "latency", "window": "Sat 01:00-05:00", "params": {"delay": "1s"}}]}]}`))
 	f.Add([]byte(`{"seed": 1, "start": "2026-02-30"}`))
+	f.Add([]byte(`{"institutions": [null, {"id": "b", "org": "B", "fid": "1", "users": [null], "faults": [{"kind": "http-500", "user": "u", "account": "1"}]}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sc, err := ParseScenario(bytes.NewReader(b))
 		if err != nil {

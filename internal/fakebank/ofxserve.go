@@ -62,13 +62,21 @@ func (s *Server) serveOFX(in *Institution, w http.ResponseWriter, r *http.Reques
 	now := s.now()
 	rec := &Record{Time: now, Institution: in.ID, Channel: ChannelOFX, Method: r.Method, Path: r.URL.Path,
 		Remote: r.RemoteAddr, UserAgent: r.UserAgent()}
-	defer func() {
-		rec.Duration = time.Since(began).Round(time.Millisecond).String()
-		s.record(rec)
-	}()
+	// The record is kept before the answer goes out, so a client that has
+	// read its answer finds its request counted.
+	logged := false
+	logNow := func() {
+		if !logged {
+			logged = true
+			rec.Duration = time.Since(began).Round(time.Millisecond).String()
+			s.record(rec)
+		}
+	}
+	defer logNow()
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		rec.HTTPStatus = http.StatusMethodNotAllowed
+		logNow()
 		http.Error(w, "fakebank: OFX requests are POSTed to this URL", rec.HTTPStatus)
 		return
 	}
@@ -87,31 +95,33 @@ func (s *Server) serveOFX(in *Institution, w http.ResponseWriter, r *http.Reques
 		x.describe()
 	}
 
-	ua := r.UserAgent()
-	if f := s.pick(layerHTTP, x.t, now, func(f *fault) bool {
-		return f.spec.Kind != FaultRejectUserAgent || uaMatches(f.param("match"), ua)
-	}); f != nil {
-		x.acted(f)
-		s.answerHTTP(x, f, w, r)
-		return
-	}
-	delivery := s.pickAll(layerDelivery, x.t, now)
+	// Delivery faults first: a slow answer may be any answer.
 	var trickle *fault
-	for _, f := range delivery {
+	for _, f := range s.pickAll(layerDelivery, x.t, now) {
 		x.acted(f)
 		switch f.spec.Kind {
 		case FaultLatency:
 			if !s.wait(r, f.duration("delay")) {
 				rec.Error = "client went away during the delay"
-				return
+				logNow()
+				panic(http.ErrAbortHandler)
 			}
 		case FaultTrickle:
 			trickle = f
 		}
 	}
+	ua := r.UserAgent()
+	if f := s.pick(layerHTTP, x.t, now, func(f *fault) bool {
+		return f.spec.Kind != FaultRejectUserAgent || uaMatches(f.param("match"), ua)
+	}); f != nil {
+		x.acted(f)
+		s.answerHTTP(x, f, w, r, logNow)
+		return
+	}
 	if perr != nil {
 		rec.HTTPStatus = http.StatusBadRequest
 		rec.Error = "unreadable OFX request: " + perr.Error()
+		logNow()
 		http.Error(w, "fakebank: "+rec.Error, rec.HTTPStatus)
 		return
 	}
@@ -119,6 +129,7 @@ func (s *Server) serveOFX(in *Institution, w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		rec.HTTPStatus = http.StatusInternalServerError
 		rec.Error = "write response: " + err.Error()
+		logNow()
 		http.Error(w, "fakebank: "+rec.Error, rec.HTTPStatus)
 		return
 	}
@@ -136,12 +147,13 @@ func (s *Server) serveOFX(in *Institution, w http.ResponseWriter, r *http.Reques
 	}
 	w.Header().Set("Content-Type", contentType)
 	rec.HTTPStatus = http.StatusOK
+	logNow()
 	if trickle == nil {
 		w.Header().Set("Content-Length", fmt.Sprint(len(out)))
 		_, _ = w.Write(out)
 		return
 	}
-	s.trickle(w, r, out, trickle.intParam("chunk"), trickle.duration("interval"), rec)
+	s.trickle(w, r, out, trickle.intParam("chunk"), trickle.duration("interval"))
 }
 
 // describe fills the target and the record from the request.
@@ -193,12 +205,11 @@ func (s *Server) wait(r *http.Request, d time.Duration) bool {
 }
 
 // trickle writes out a few bytes at a time.
-func (s *Server) trickle(w http.ResponseWriter, r *http.Request, out []byte, chunk int, every time.Duration, rec *Record) {
+func (s *Server) trickle(w http.ResponseWriter, r *http.Request, out []byte, chunk int, every time.Duration) {
 	flusher, _ := w.(http.Flusher)
 	for len(out) > 0 {
 		n := min(chunk, len(out))
 		if _, err := w.Write(out[:n]); err != nil {
-			rec.Error = "client went away during the trickle"
 			return
 		}
 		if flusher != nil {
@@ -206,8 +217,7 @@ func (s *Server) trickle(w http.ResponseWriter, r *http.Request, out []byte, chu
 		}
 		out = out[n:]
 		if len(out) > 0 && !s.wait(r, every) {
-			rec.Error = "client went away during the trickle"
-			return
+			panic(http.ErrAbortHandler)
 		}
 	}
 }
@@ -216,7 +226,11 @@ func (s *Server) trickle(w http.ResponseWriter, r *http.Request, out []byte, chu
 // nearest share of the way through.
 func truncate(b []byte, share float64) []byte {
 	at := int(float64(len(b)) * share)
-	if i := bytes.LastIndexByte(b[:at], '<'); i >= 0 {
+	i := bytes.LastIndexByte(b[:at], '<')
+	if i < 0 {
+		i = bytes.IndexByte(b, '<')
+	}
+	if i >= 0 {
 		at = min(i+3, len(b))
 	}
 	return b[:at]
@@ -242,10 +256,11 @@ func malform(b []byte) []byte {
 }
 
 // answerHTTP answers with an HTTP-level fault in place of OFX.
-func (s *Server) answerHTTP(x *exchange, f *fault, w http.ResponseWriter, r *http.Request) {
+func (s *Server) answerHTTP(x *exchange, f *fault, w http.ResponseWriter, r *http.Request, logNow func()) {
 	rec, now, loc := x.rec, x.now, s.sc.Location()
 	page := func(status int, title, text string) {
 		rec.HTTPStatus = status
+		logNow()
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, htmlPage(x.in.Name+" - "+title, title, text))
@@ -261,6 +276,7 @@ func (s *Server) answerHTTP(x *exchange, f *fault, w http.ResponseWriter, r *htt
 		page(http.StatusInternalServerError, "Internal Server Error", "The server encountered an internal error and was unable to complete your request.")
 	case FaultEmptyBody:
 		rec.HTTPStatus = http.StatusOK
+		logNow()
 		w.Header().Set("Content-Type", contentTypeOFX)
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusOK)
@@ -275,17 +291,20 @@ func (s *Server) answerHTTP(x *exchange, f *fault, w http.ResponseWriter, r *htt
 		w.Header().Set("Retry-After", fmt.Sprint(secs))
 		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(reset.Unix()))
 		rec.HTTPStatus = http.StatusTooManyRequests
+		logNow()
 		http.Error(w, fmt.Sprintf("Rate limit exceeded. Try again in %d seconds.", secs), rec.HTTPStatus)
 	case FaultHang:
 		limit := s.opts.MaxHang
-		if !s.wait(r, limit) {
-			rec.Error = "hung until the client went away"
+		rec.Error = fmt.Sprintf("hangs until the client gives up, at most %s", limit)
+		logNow()
+		if s.wait(r, limit) {
+			s.hijackClose(w, false)
 			return
 		}
-		rec.Error = fmt.Sprintf("hung for %s, then closed", limit)
-		s.hijackClose(w, false)
+		panic(http.ErrAbortHandler)
 	case FaultReset:
 		rec.Error = "connection reset"
+		logNow()
 		s.hijackClose(w, true)
 	}
 }
@@ -454,14 +473,16 @@ func (s *Server) buildStatement(x *exchange, u *User, a *Account, sr *ofx.Statem
 	if from.Before(s.sc.Start) {
 		from = s.sc.Start
 	}
+	if today := DayOf(now, loc); to.After(today) {
+		to = today // nothing is dated in the future
+	}
 	st := &ofx.Statement{
 		Kind: a.Kind(), TRNUID: sr.TRNUID, Currency: a.Currency, Account: s.accountRef(in, a),
 		Ledger:    ofx.Balance{Set: true, Amount: s.book.Ledger(in, a, to), AsOf: instant(end)},
 		Available: ofx.Balance{Set: true, Amount: s.book.Available(in, a, to), AsOf: instant(end)},
 	}
 	var txns []ofx.Transaction
-	wantTxns := sr.Include || !sr.Start.IsZero() || !sr.End.IsZero()
-	if wantTxns {
+	if sr.Include {
 		x.rec.Windows = append(x.rec.Windows, a.ID+" "+from.String()+" "+to.String())
 		st.Start, st.End = instant(start), instant(end)
 		if !to.Before(from) {

@@ -1,18 +1,28 @@
 package fakebank
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 )
 
-// sessionCookie holds a portal session.
-const sessionCookie = "fakebank_session"
+// sessionCookie names the cookie of a portal session, with the institution
+// after it: cookies ignore ports, and every institution lives on 127.0.0.1.
+const sessionCookie = "fakebank_session_"
+
+// maxSessions bounds the open portal sessions; beyond it the oldest go.
+const maxSessions = 10000
+
+// maxForm bounds a portal form.
+const maxForm = 64 << 10
 
 // The portal's pages share one layout.
 var portalTmpl = template.Must(template.New("page").Parse(`<!doctype html>
@@ -89,8 +99,11 @@ type portalFunc func(w http.ResponseWriter, r *http.Request, rec *Record) int
 func (p *portal) handle(action string, fn portalFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		now := p.s.now()
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		rec := &Record{Time: now, Institution: p.in.ID, Channel: ChannelPortal, Method: r.Method, Path: r.URL.Path,
 			Remote: r.RemoteAddr, UserAgent: r.UserAgent(), Asked: []string{action}}
+		// The page is built aside and sent once the request is recorded.
+		bw := &bufferedWriter{header: http.Header{}}
 		if f := p.maintenance(now); f != nil {
 			rec.Fault, rec.FaultID = f.spec.Kind, f.spec.ID
 			status := http.StatusOK
@@ -98,21 +111,48 @@ func (p *portal) handle(action string, fn portalFunc) http.HandlerFunc {
 			if f.spec.Kind == FaultMaintenance503 {
 				status = http.StatusServiceUnavailable
 				secs := retryAfter(now, back, f.duration("retry_after"))
-				w.Header().Set("Retry-After", fmt.Sprint(secs))
+				bw.Header().Set("Retry-After", fmt.Sprint(secs))
 				back = now.Add(time.Duration(secs) * time.Second)
 			}
-			rec.HTTPStatus = p.render(w, status, portalPage{Title: p.in.Name, Heading: "Scheduled maintenance",
+			rec.HTTPStatus = p.render(bw, status, portalPage{Title: p.in.Name, Heading: "Scheduled maintenance",
 				Text: maintenanceText(back, p.s.sc.Location())})
 		} else {
-			rec.HTTPStatus = fn(w, r, rec)
+			rec.HTTPStatus = fn(bw, r, rec)
 		}
 		p.s.record(rec)
+		bw.sendTo(w)
 	}
+}
+
+// bufferedWriter holds an answer until it is sent.
+type bufferedWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedWriter) Header() http.Header { return b.header }
+
+func (b *bufferedWriter) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+
+func (b *bufferedWriter) Write(p []byte) (int, error) {
+	b.WriteHeader(http.StatusOK)
+	return b.body.Write(p)
+}
+
+func (b *bufferedWriter) sendTo(w http.ResponseWriter) {
+	maps.Copy(w.Header(), b.header)
+	w.WriteHeader(cmp.Or(b.status, http.StatusOK))
+	_, _ = w.Write(b.body.Bytes())
 }
 
 // maintenance returns the maintenance fault the portal shows, if any: one
 // of the whole institution (a user's fault does not take the site down).
-// Looking does not use up the fault.
+// Looking does not use up a count; a probability is drawn as for OFX.
 func (p *portal) maintenance(now time.Time) *fault {
 	s := p.s
 	s.mu.Lock()
@@ -121,7 +161,7 @@ func (p *portal) maintenance(now time.Time) *fault {
 		k := f.spec.Kind
 		if (k == FaultMaintenance503 || k == FaultMaintenancePage) && f.spec.Institution == p.in.ID &&
 			f.spec.User == "" && f.spec.Account == "" && f.active(now, s.sc.Location()) &&
-			(f.spec.Count == 0 || f.left > 0) {
+			(f.spec.Probability == 0 || s.draw() < f.spec.Probability) {
 			return f
 		}
 	}
@@ -144,34 +184,16 @@ func (p *portal) index(w http.ResponseWriter, r *http.Request, rec *Record) int 
 	return p.render(w, http.StatusOK, portalPage{Title: p.in.Name, Heading: p.in.Name + " Online Banking", Login: true})
 }
 
-// checkLogin checks a user ID and password as the OFX sign-on does, counting
-// a bad one toward the lockout.
+// checkLogin checks a user ID and password as the OFX sign-on does,
+// counting a bad one toward the lockout.
 func (p *portal) checkLogin(userID, password string) (ok bool, why string) {
-	s := p.s
-	u := p.in.User(userID)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.userState(p.in.ID, userID)
-	if st.locked {
-		return false, s.lockedStatus().Message
-	}
-	want := ""
-	if u != nil {
-		want = u.Password
-		if st.password != "" {
-			want = st.password
-		}
-	}
-	if u == nil || password != want {
-		return false, s.badSignonLocked(p.in, st).Message
-	}
-	st.badSignons = 0
-	return true, ""
+	st := p.s.checkPassword(p.in, userID, password)
+	return st.Code == codeOK, st.Message
 }
 
 func (p *portal) login(w http.ResponseWriter, r *http.Request, rec *Record) int {
 	userID := r.PostFormValue("userid")
-	rec.User = userID
+	rec.User, rec.Signon = userID, true
 	if ok, why := p.checkLogin(userID, r.PostFormValue("password")); !ok {
 		rec.Error = why
 		return p.render(w, http.StatusUnauthorized, portalPage{Title: p.in.Name, Heading: "Log in failed", Text: why, Login: true})
@@ -180,16 +202,19 @@ func (p *portal) login(w http.ResponseWriter, r *http.Request, rec *Record) int 
 	_, _ = rand.Read(token)
 	id := hex.EncodeToString(token)
 	p.s.mu.Lock()
+	if len(p.s.sessions) >= maxSessions {
+		clear(p.s.sessions)
+	}
 	p.s.sessions[id] = userKey{p.in.ID, userID}
 	p.s.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie + p.in.ID, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/home", http.StatusSeeOther)
 	return http.StatusSeeOther
 }
 
 // sessionUser returns the user of the request's session, or "".
 func (p *portal) sessionUser(r *http.Request) string {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(sessionCookie + p.in.ID)
 	if err != nil {
 		return ""
 	}
@@ -213,7 +238,7 @@ func (p *portal) actor(w http.ResponseWriter, r *http.Request, rec *Record) (str
 	if userID == "" {
 		return "", p.render(w, http.StatusUnauthorized, portalPage{Title: p.in.Name, Heading: "Please log in", Login: true})
 	}
-	rec.User = userID
+	rec.User, rec.Signon = userID, true
 	if ok, why := p.checkLogin(userID, r.PostFormValue("password")); !ok {
 		rec.Error = why
 		return "", p.render(w, http.StatusUnauthorized, portalPage{Title: p.in.Name, Heading: "Log in failed", Text: why, Login: true})
@@ -323,12 +348,12 @@ func (p *portal) changePassword(w http.ResponseWriter, r *http.Request, rec *Rec
 }
 
 func (p *portal) logout(w http.ResponseWriter, r *http.Request, rec *Record) int {
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(sessionCookie + p.in.ID); err == nil {
 		p.s.mu.Lock()
 		delete(p.s.sessions, c.Value)
 		p.s.mu.Unlock()
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie + p.in.ID, Value: "", Path: "/", MaxAge: -1})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return http.StatusSeeOther
 }

@@ -153,6 +153,13 @@ func (s *Server) Count(f Filter) int {
 	return n
 }
 
+// lastSeq returns the sequence number of the latest record.
+func (s *Server) lastSeq() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reqs.seq
+}
+
 // ClearRequests forgets every record; sequence numbers go on.
 func (s *Server) ClearRequests() {
 	s.mu.Lock()

@@ -207,7 +207,7 @@ func (s *Scenario) Location() *time.Location {
 // Institution returns the institution with the given ID, or nil.
 func (s *Scenario) Institution(id string) *Institution {
 	for _, in := range s.Institutions {
-		if in.ID == id {
+		if in != nil && in.ID == id {
 			return in
 		}
 	}
@@ -217,7 +217,7 @@ func (s *Scenario) Institution(id string) *Institution {
 // User returns the user with the given USERID, or nil.
 func (in *Institution) User(id string) *User {
 	for _, u := range in.Users {
-		if u.ID == id {
+		if u != nil && u.ID == id {
 			return u
 		}
 	}
@@ -227,8 +227,11 @@ func (in *Institution) User(id string) *User {
 // Account returns the account with the given ACCTID and its user, or nils.
 func (in *Institution) Account(id string) (*User, *Account) {
 	for _, u := range in.Users {
+		if u == nil {
+			continue
+		}
 		for _, a := range u.Accounts {
-			if a.ID == id {
+			if a != nil && a.ID == id {
 				return u, a
 			}
 		}

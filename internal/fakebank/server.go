@@ -95,11 +95,14 @@ func Start(sc *Scenario, opts Options) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	// Every listener opens, and the maps are filled, before any serves.
 	for _, in := range sc.Institutions {
 		is := &instServer{in: in}
 		conf := &tls.Config{
 			MinVersion:     tls.VersionTLS12,
 			GetCertificate: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) { return s.certFor(in, h) },
+			// A resumed session skips GetCertificate, and so the TLS faults.
+			SessionTicketsDisabled: true,
 		}
 		is.ln, err = s.listen(in.Port, conf, s.institutionHandler(is))
 		if err != nil {
@@ -111,6 +114,9 @@ func Start(sc *Scenario, opts Options) (*Server, error) {
 	adminConf := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{s.certs.good}}
 	if s.admin, err = s.listen(s.opts.AdminPort, adminConf, s.adminHandler()); err != nil {
 		return fail(fmt.Errorf("fakebank: admin: %w", err))
+	}
+	for _, l := range append(s.listeners(), s.admin) {
+		s.serve(l)
 	}
 	return s, nil
 }
@@ -141,9 +147,11 @@ func newServer(sc *Scenario, opts Options) (*Server, error) {
 		sessions: map[string]userKey{},
 	}
 	s.reqs.max = opts.MaxRequests
-	hosts := []string{opts.Host}
-	if opts.Host == "127.0.0.1" || opts.Host == "::1" || opts.Host == "localhost" {
-		hosts = []string{"127.0.0.1", "::1", "localhost"}
+	// The leaf is valid for the loopback names, and for the host when it
+	// is another.
+	hosts := []string{"127.0.0.1", "::1", "localhost"}
+	if ip := net.ParseIP(opts.Host); opts.Host != "localhost" && (ip == nil || !ip.IsLoopback() && !ip.IsUnspecified()) {
+		hosts = append(hosts, opts.Host)
 	}
 	var err error
 	// Clients check certificates against the real clock, not the simulated one.
@@ -160,24 +168,29 @@ func newServer(sc *Scenario, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// listen opens a listener on the host and port that answers HTTP and HTTPS
-// with h.
+// listen opens a listener on the host and port that will answer HTTP and
+// HTTPS with h once served.
 func (s *Server) listen(port int, conf *tls.Config, h http.Handler) (*listener, error) {
 	inner, err := net.Listen("tcp", net.JoinHostPort(s.opts.Host, strconv.Itoa(port)))
 	if err != nil {
 		return nil, err
 	}
-	l := &listener{inner: inner, conf: conf, conns: make(chan net.Conn), done: make(chan struct{})}
+	l := &listener{inner: inner, conf: conf, conns: make(chan net.Conn), done: make(chan struct{}),
+		pending: map[net.Conn]struct{}{}, wg: &s.wg}
 	l.srv = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 		BaseContext:       func(net.Listener) context.Context { return context.Background() },
 	}
+	return l, nil
+}
+
+// serve starts accepting on a listener.
+func (s *Server) serve(l *listener) {
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); l.run() }()
 	go func() { defer s.wg.Done(); _ = l.srv.Serve(l) }()
-	return l, nil
 }
 
 // Close stops every listener and ends hanging requests.
@@ -228,7 +241,7 @@ func (s *Server) AdminURL() string {
 	if s.admin == nil {
 		return ""
 	}
-	return "http://" + s.admin.inner.Addr().String()
+	return "http://" + urlHost(s.admin.inner.Addr())
 }
 
 // Addr returns an institution's host:port, or "" when there is no such
@@ -238,7 +251,20 @@ func (s *Server) Addr(id string) string {
 	if is == nil || is.ln == nil {
 		return ""
 	}
-	return is.ln.inner.Addr().String()
+	return urlHost(is.ln.inner.Addr())
+}
+
+// urlHost is the host:port clients use for a listener: a loopback address
+// when it listens on every address.
+func urlHost(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	if tcp.IP.To4() == nil {
+		return net.JoinHostPort("::1", strconv.Itoa(tcp.Port))
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 }
 
 // OFXURL returns the institution's OFX URL over HTTPS.
@@ -279,6 +305,10 @@ type listener struct {
 	conns chan net.Conn
 	done  chan struct{}
 	once  sync.Once
+	wg    *sync.WaitGroup
+
+	mu      sync.Mutex
+	pending map[net.Conn]struct{} // accepted, first byte not seen yet
 }
 
 func (l *listener) run() {
@@ -287,15 +317,30 @@ func (l *listener) run() {
 		if err != nil {
 			return
 		}
+		l.mu.Lock()
+		select {
+		case <-l.done:
+			l.mu.Unlock()
+			_ = c.Close()
+			return
+		default:
+		}
+		l.pending[c] = struct{}{}
+		l.wg.Add(1)
+		l.mu.Unlock()
 		go l.classify(c)
 	}
 }
 
 func (l *listener) classify(c net.Conn) {
+	defer l.wg.Done()
 	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
 	br := bufio.NewReader(c)
 	first, err := br.Peek(1)
 	_ = c.SetReadDeadline(time.Time{})
+	l.mu.Lock()
+	delete(l.pending, c)
+	l.mu.Unlock()
 	if err != nil {
 		_ = c.Close()
 		return
@@ -320,10 +365,17 @@ func (l *listener) Accept() (net.Conn, error) {
 	}
 }
 
+// Close stops accepting and closes the connections that have not said
+// anything yet.
 func (l *listener) Close() error {
 	var err error
 	l.once.Do(func() {
+		l.mu.Lock()
 		close(l.done)
+		for c := range l.pending {
+			_ = c.Close()
+		}
+		l.mu.Unlock()
 		err = l.inner.Close()
 	})
 	return err

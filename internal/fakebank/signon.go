@@ -12,27 +12,42 @@ func status(code int, msg string) ofx.Status {
 	return ofx.Status{Set: true, Code: code, Message: msg}
 }
 
-// signon decides the sign-on's STATUS: a lockout first, then a sign-on
-// fault, then the bank's own checks (institution, password, application,
-// CLIENTUID).
+// postAuth are the sign-on faults a bank answers only once the password is
+// right: it would not tell a stranger to accept its terms.
+var postAuth = map[string]bool{
+	FaultChangePassword: true, FaultClientUID: true, FaultAcceptTerms: true, FaultMFA: true,
+}
+
+// userOnly are the sign-on faults about a user, which an anonymous request
+// (a profile) never meets.
+var userOnly = map[string]bool{FaultBadCredentials: true, FaultLockout: true}
+
+// signon decides the sign-on's STATUS: a lockout first, then a fault of the
+// whole service (maintenance, errors, rate limits, rejected software, bad
+// credentials), then the bank's own checks (institution, application,
+// password), then what it asks of a signed-on user (a new password, terms,
+// a registered CLIENTUID, MFA).
 func (s *Server) signon(x *exchange) ofx.Status {
 	in, so, now := x.in, &x.req.Signon, x.now
 	user := x.t.user
 
 	if user != "" {
 		s.mu.Lock()
-		locked := s.userState(in.ID, user).locked
+		locked := s.knownUserLocked(in, user)
 		s.mu.Unlock()
 		if locked {
 			return s.lockedStatus()
 		}
 	}
 	if f := s.pick(layerSignon, x.t, now, func(f *fault) bool {
-		if f.spec.Kind != FaultRejectAppVer {
-			return true
+		switch k := f.spec.Kind; {
+		case postAuth[k], userOnly[k] && user == "":
+			return false
+		case k == FaultRejectAppVer:
+			list := f.param("appvers")
+			return list == "" || slices.Contains(strings.Split(list, ","), so.AppVer)
 		}
-		list := f.param("appvers")
-		return list == "" || slices.Contains(strings.Split(list, ","), so.AppVer)
+		return true
 	}); f != nil {
 		x.acted(f)
 		return s.faultStatus(x, f)
@@ -50,35 +65,77 @@ func (s *Server) signon(x *exchange) ofx.Status {
 		}
 		return status(codeOK, "")
 	}
-	u := in.User(user)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.userState(in.ID, user)
-	password := ""
-	if u != nil {
-		password = u.Password
-		if st.password != "" {
-			password = st.password
-		}
+	if st := s.checkPassword(in, user, so.UserPass.Reveal()); st.Code != codeOK {
+		return st
 	}
-	if u == nil || so.UserPass.Reveal() != password {
-		return s.badSignonLocked(in, st)
+	if f := s.pick(layerSignon, x.t, now, func(f *fault) bool { return postAuth[f.spec.Kind] }); f != nil {
+		x.acted(f)
+		return s.faultStatus(x, f)
 	}
 	if in.ClientUIDRequired {
 		cuid := so.ClientUID
 		if cuid == "" {
 			return status(codeClientUID, "This service requires a registered CLIENTUID. Please update your software.")
 		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		st := s.userState(in.ID, user)
 		if !st.clientUIDs[cuid] {
-			if !slices.Contains(st.pending, cuid) {
-				st.pending = append(st.pending, cuid)
-			}
+			st.addPending(cuid)
 			return status(codeClientUID, "To protect your account, please log in at "+s.PortalURL(in.ID)+
 				" within 7 days and approve this application (ID "+cuid+").")
 		}
 	}
+	return status(codeOK, "")
+}
+
+// checkPassword checks a user's password, counting a bad one toward the
+// lockout and resetting the count on a good one. Unknown users leave no
+// state behind.
+func (s *Server) checkPassword(in *Institution, user, password string) ofx.Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := in.User(user)
+	if u == nil {
+		return status(codeBadSignon, "Invalid user ID or password.")
+	}
+	st := s.userState(in.ID, user)
+	if st.locked {
+		return s.lockedStatus()
+	}
+	want := u.Password
+	if st.password != "" {
+		want = st.password
+	}
+	if password != want {
+		return s.badSignonLocked(in, st)
+	}
 	st.badSignons = 0
 	return status(codeOK, "")
+}
+
+// knownUserLocked reports whether a user of the institution is locked out;
+// s.mu is held.
+func (s *Server) knownUserLocked(in *Institution, user string) bool {
+	if in.User(user) == nil {
+		return false
+	}
+	return s.userState(in.ID, user).locked
+}
+
+// maxPending bounds the CLIENTUIDs a user has waiting for approval.
+const maxPending = 20
+
+// addPending remembers a CLIENTUID waiting for approval, the oldest
+// forgotten beyond maxPending.
+func (st *userState) addPending(cuid string) {
+	if slices.Contains(st.pending, cuid) {
+		return
+	}
+	st.pending = append(st.pending, cuid)
+	if len(st.pending) > maxPending {
+		st.pending = st.pending[len(st.pending)-maxPending:]
+	}
 }
 
 func (s *Server) lockedStatus() ofx.Status {
@@ -100,19 +157,23 @@ func (s *Server) badSignonLocked(in *Institution, st *userState) ofx.Status {
 func (s *Server) faultStatus(x *exchange, f *fault) ofx.Status {
 	in, now := x.in, x.now
 	switch f.spec.Kind {
-	case FaultMaintenanceOFX, FaultOFX2000:
+	case FaultMaintenanceOFX:
+		msg := f.param("message")
+		if back := f.ends(now, s.sc.Location()); !back.IsZero() {
+			msg += " We expect to be back by " + back.In(s.sc.Location()).Format("Monday 15:04 MST") + "."
+		}
+		return status(codeGeneral, msg)
+	case FaultOFX2000:
 		return status(codeGeneral, f.param("message"))
 	case FaultRejectAppVer:
 		return status(codeGeneral, "This software version is no longer supported. Please upgrade to a current version.")
 	case FaultChangePassword:
 		return status(codeChangePassword, "You must change your password. Please log in at "+s.PortalURL(in.ID)+" to choose a new one.")
 	case FaultClientUID:
-		if cuid := x.req.Signon.ClientUID; cuid != "" && x.t.user != "" {
+		// Answered after a good password, so the user is known.
+		if cuid := x.req.Signon.ClientUID; cuid != "" {
 			s.mu.Lock()
-			st := s.userState(in.ID, x.t.user)
-			if !slices.Contains(st.pending, cuid) {
-				st.pending = append(st.pending, cuid)
-			}
+			s.userState(in.ID, x.t.user).addPending(cuid)
 			s.mu.Unlock()
 		}
 		return status(codeClientUID, "This application is not registered. Please log in at "+s.PortalURL(in.ID)+
@@ -121,18 +182,14 @@ func (s *Server) faultStatus(x *exchange, f *fault) ofx.Status {
 		return status(codeGeneral, "Please log in to our website at "+s.PortalURL(in.ID)+
 			" and accept the updated Terms and Conditions to continue using this service.")
 	case FaultBadCredentials:
-		if x.t.user == "" {
-			return status(codeBadSignon, "Invalid user ID or password.")
-		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if in.User(x.t.user) == nil {
+			return status(codeBadSignon, "Invalid user ID or password.")
+		}
 		return s.badSignonLocked(in, s.userState(in.ID, x.t.user))
 	case FaultLockout:
-		if x.t.user != "" {
-			s.mu.Lock()
-			s.userState(in.ID, x.t.user).locked = true
-			s.mu.Unlock()
-		}
+		// Locked while the fault is on; the user's own state is untouched.
 		return s.lockedStatus()
 	case FaultMFA:
 		return status(codeMFA, "Additional authentication is required. Please answer the security challenge.")
