@@ -113,8 +113,8 @@ func TestFakebankFaultCommands(t *testing.T) {
 	admin := "--admin=" + s.AdminURL
 	code, out, errOut := run(t, "", "fakebank", "fault", "add", "http-500", admin, "--institution", "first-state",
 		"--user", "alice", "--count", "2", "--param", "nope=1")
-	if code != exitFailure || !strings.Contains(errOut, `param "nope" unknown for http-500`) {
-		t.Fatalf("bad param: exit %d %q", code, errOut)
+	if code != exitFailure || out != "" || !strings.Contains(errOut, `param "nope" unknown for http-500`) {
+		t.Fatalf("bad param: exit %d %q %q", code, out, errOut)
 	}
 	code, out, errOut = run(t, "", "fakebank", "fault", "add", "latency", admin, "--institution", "first-state",
 		"--window", "Sat 01:00-05:00", "--param", "delay=3s")
