@@ -8,24 +8,24 @@ type FailureClass string
 
 // Failure classes.
 const (
-	FailOffline            FailureClass = "net.offline"               // this computer has no network
-	FailDNS                FailureClass = "net.dns"                   // the bank's host name does not resolve
-	FailUnreachable        FailureClass = "net.unreachable"           // refused, reset, timed out, or no answer
-	FailTLSUntrusted       FailureClass = "tls.untrusted"             // expired, wrong host, unknown issuer
-	FailTLSIncompatible    FailureClass = "tls.incompatible"          // no common protocol or cipher
-	FailMaintenance        FailureClass = "bank.maintenance"          // 502/503/504, a maintenance page or message
-	FailServerError        FailureClass = "bank.server_error"         // 500, OFX 2000, an empty or unreadable answer
-	FailBlockedClient      FailureClass = "bank.blocked_client"       // a firewall page, this software refused
-	FailInvalidCredentials FailureClass = "auth.invalid_credentials"  // 15500, 15508, 401
-	FailLocked             FailureClass = "auth.locked"               // 15502
-	FailMFARequired        FailureClass = "auth.mfa_required"         // 3000, 3001, 15511
-	FailActionRequired     FailureClass = "bank.action_required"      // 15000, 15510, 15512, terms to accept
-	FailConsentExpired     FailureClass = "consent.expired"           // access granted to this app expired
-	FailRateLimited        FailureClass = "rate_limited"              // 429, 15501
-	FailAccountNotFound    FailureClass = "account.not_found"         // 2003, 2004, 2005
-	FailUnsupported        FailureClass = "provider.unsupported"      // this connection cannot work as set up
-	FailDataIncomplete     FailureClass = "data.incomplete"           // cut short, lines that do not add up
-	FailInternal           FailureClass = "engine.internal"           // our own fault, not the bank's
+	FailOffline            FailureClass = "net.offline"              // this computer has no network
+	FailDNS                FailureClass = "net.dns"                  // the bank's host name does not resolve
+	FailUnreachable        FailureClass = "net.unreachable"          // refused, reset, timed out, or no answer
+	FailTLSUntrusted       FailureClass = "tls.untrusted"            // expired, wrong host, unknown issuer
+	FailTLSIncompatible    FailureClass = "tls.incompatible"         // no common protocol or cipher
+	FailMaintenance        FailureClass = "bank.maintenance"         // 502/503/504, a maintenance page or message
+	FailServerError        FailureClass = "bank.server_error"        // 500, OFX 2000, an empty or unreadable answer
+	FailBlockedClient      FailureClass = "bank.blocked_client"      // a firewall page, this software refused
+	FailInvalidCredentials FailureClass = "auth.invalid_credentials" // 15500, 15508, 401
+	FailLocked             FailureClass = "auth.locked"              // 15502
+	FailMFARequired        FailureClass = "auth.mfa_required"        // 3000, 3001, 15511
+	FailActionRequired     FailureClass = "bank.action_required"     // 15000, 15510, 15512, terms to accept
+	FailConsentExpired     FailureClass = "consent.expired"          // access granted to this app expired
+	FailRateLimited        FailureClass = "rate_limited"             // 429, 15501
+	FailAccountNotFound    FailureClass = "account.not_found"        // 2003, 2004, 2005
+	FailUnsupported        FailureClass = "provider.unsupported"     // this connection cannot work as set up
+	FailDataIncomplete     FailureClass = "data.incomplete"          // cut short, lines that do not add up
+	FailInternal           FailureClass = "engine.internal"          // our own fault, not the bank's
 )
 
 // FailureClasses lists every class, in the taxonomy's order.
