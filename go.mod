@@ -9,6 +9,7 @@ require (
 
 require (
 	github.com/google/go-cmp v0.7.0
+	golang.org/x/crypto v0.58.0 // XChaCha20-Poly1305 for secrets at rest (internal/secret); maintained by the Go team
 	golang.org/x/text v0.43.0
 )
 
