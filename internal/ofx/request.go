@@ -1,12 +1,10 @@
 package ofx
 
 import (
-	"fmt"
-	"io"
-	"log/slog"
 	"time"
 
 	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/secret"
 )
 
 // Request is an OFX request document: a sign-on and the requests it carries.
@@ -74,31 +72,7 @@ type ProfileRequest struct {
 	DTProfUp time.Time `json:"dtprofup"`
 }
 
-// passwordMask is what a Password shows of itself.
-const passwordMask = "[redacted]"
-
-// Password is a secret that never prints itself: fmt (every verb, %#v
-// included), log/slog, encoding/json and text encoders all see "[redacted]".
-// Reveal returns the secret, for the one place that must send it.
-type Password string
-
-// Reveal returns the password itself.
-func (p Password) Reveal() string { return string(p) }
-
-// String returns "[redacted]".
-func (Password) String() string { return passwordMask }
-
-// GoString returns "[redacted]".
-func (Password) GoString() string { return passwordMask }
-
-// Format writes "[redacted]" whatever the verb.
-func (Password) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, passwordMask) }
-
-// LogValue returns "[redacted]".
-func (Password) LogValue() slog.Value { return slog.StringValue(passwordMask) }
-
-// MarshalJSON returns "[redacted]" as a JSON string.
-func (Password) MarshalJSON() ([]byte, error) { return []byte(`"` + passwordMask + `"`), nil }
-
-// MarshalText returns "[redacted]", for encoders other than JSON.
-func (Password) MarshalText() ([]byte, error) { return []byte(passwordMask), nil }
+// Password is a secret that never prints itself (fmt, log/slog,
+// encoding/json and text encoders all see "[redacted]"); Reveal returns it,
+// for the one place that must send it.
+type Password = secret.String
