@@ -32,6 +32,9 @@ type Options struct {
 	Progress func(read, total int64)
 	// Reader limits; zero values are the reader's defaults.
 	Reader ofx.Options
+	// SyncRunID, when set, is recorded on every new line: the sync run
+	// that fetched the statement.
+	SyncRunID bankfeed.SyncRunID
 }
 
 // Importer imports files into one store.
@@ -61,51 +64,80 @@ func (im *Importer) ImportFile(ctx context.Context, path string, opts Options) (
 // Import imports one statement file read from r; name is recorded with the
 // import, size (0 if unknown) feeds the progress callback.
 func (im *Importer) Import(ctx context.Context, r io.Reader, name string, size int64, opts Options) (*Result, error) {
+	var res *Result
+	err := im.db.Update(ctx, func(tx *store.Tx) (err error) {
+		res, err = im.importTx(ctx, tx, r, name, size, opts)
+		return err
+	})
+	if err != nil {
+		return nil, importError(ctx, name, err)
+	}
+	return res, nil
+}
+
+// ImportTx imports one statement read from r inside the caller's
+// transaction, which commits it together with whatever else it writes (a
+// sync run, its cursor) or rolls it all back.
+func (im *Importer) ImportTx(ctx context.Context, tx *store.Tx, r io.Reader, name string, size int64, opts Options) (*Result, error) {
+	res, err := im.importTx(ctx, tx, r, name, size, opts)
+	if err != nil {
+		return nil, importError(ctx, name, err)
+	}
+	return res, nil
+}
+
+func (im *Importer) importTx(ctx context.Context, tx *store.Tx, r io.Reader, name string, size int64, opts Options) (*Result, error) {
 	res := &Result{File: name, Statements: []*StatementResult{}, Skipped: []Skip{}, Collisions: []Collision{}, Warnings: []string{}}
 	h := sha256.New()
 	src := &countingReader{r: io.TeeReader(r, h), total: size, progress: opts.Progress}
-	err := im.db.Update(ctx, func(tx *store.Tx) error {
-		rec := &bankfeed.Import{FileName: name, FileSize: size}
-		if err := tx.CreateImport(ctx, rec); err != nil {
-			return err
-		}
-		w := newWriter(im.db, tx, res, rec.ID, opts.AccountID)
-		// A transaction takes 150 to 250 bytes of SGML; err on the low side.
-		w.lineHint = int(min(size/250, 4_000_000))
-		defer w.close()
-		resp, err := w.run(ctx, src, opts.Reader)
-		if err != nil {
-			return err
-		}
-		if err := w.finish(ctx); err != nil {
-			return err
-		}
-		res.ImportID = rec.ID
-		res.Size = src.n
-		res.SHA256 = hex.EncodeToString(h.Sum(nil))
-		res.Format, res.Version = resp.Format, resp.Version
-		for _, s := range resp.Warnings {
-			res.warn(s)
-		}
-		res.WarningsDropped += resp.WarningsDropped
-		res.Counts.Warnings = len(res.Warnings) + res.WarningsDropped
-		if res.AlreadyImported, err = tx.EarlierImport(ctx, res.SHA256, rec.ID); err != nil {
-			return err
-		}
-		rec.FileSHA256, rec.FileSize, rec.ImportCounts = res.SHA256, res.Size, res.Counts
-		return tx.FinishImport(ctx, rec)
-	})
+	rec := &bankfeed.Import{FileName: name, FileSize: size}
+	if err := tx.CreateImport(ctx, rec); err != nil {
+		return nil, err
+	}
+	w := newWriter(im.db, tx, res, rec.ID, opts.AccountID)
+	if opts.SyncRunID != 0 {
+		id := opts.SyncRunID
+		w.syncRun = &id
+	}
+	// A transaction takes 150 to 250 bytes of SGML; err on the low side.
+	w.lineHint = int(min(size/250, 4_000_000))
+	defer w.close()
+	resp, err := w.run(ctx, src, opts.Reader)
 	if err != nil {
-		var se *ofx.SyntaxError
-		if errors.As(err, &se) {
-			return nil, &bankfeed.Error{Code: bankfeed.EInvalid, Message: fmt.Sprintf("%s: %v", name, se), Err: err}
-		}
-		if bankfeed.ErrorCodeOf(err) == bankfeed.EInternal && ctx.Err() == nil {
-			return nil, fmt.Errorf("import %s: %w", name, err)
-		}
-		return nil, fmt.Errorf("import %s: nothing imported: %w", name, err)
+		return nil, err
+	}
+	if err := w.finish(ctx); err != nil {
+		return nil, err
+	}
+	res.ImportID = rec.ID
+	res.Size = src.n
+	res.SHA256 = hex.EncodeToString(h.Sum(nil))
+	res.Format, res.Version = resp.Format, resp.Version
+	for _, s := range resp.Warnings {
+		res.warn(s)
+	}
+	res.WarningsDropped += resp.WarningsDropped
+	res.Counts.Warnings = len(res.Warnings) + res.WarningsDropped
+	if res.AlreadyImported, err = tx.EarlierImport(ctx, res.SHA256, rec.ID); err != nil {
+		return nil, err
+	}
+	rec.FileSHA256, rec.FileSize, rec.ImportCounts = res.SHA256, res.Size, res.Counts
+	if err := tx.FinishImport(ctx, rec); err != nil {
+		return nil, err
 	}
 	return res, nil
+}
+
+// importError says which file failed and that nothing of it was kept.
+func importError(ctx context.Context, name string, err error) error {
+	var se *ofx.SyntaxError
+	if errors.As(err, &se) {
+		return &bankfeed.Error{Code: bankfeed.EInvalid, Message: fmt.Sprintf("%s: %v", name, se), Err: err}
+	}
+	if bankfeed.ErrorCodeOf(err) == bankfeed.EInternal && ctx.Err() == nil {
+		return fmt.Errorf("import %s: %w", name, err)
+	}
+	return fmt.Errorf("import %s: nothing imported: %w", name, err)
 }
 
 // countingReader counts bytes for the progress callback and the file size.

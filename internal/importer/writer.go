@@ -15,6 +15,7 @@ type writer struct {
 	tx       *store.Tx
 	res      *Result
 	importID bankfeed.ImportID
+	syncRun  *bankfeed.SyncRunID // the sync run that fetched the file, if one did
 	forced   bankfeed.AccountID
 
 	insts    map[string]bankfeed.InstitutionID
@@ -131,7 +132,7 @@ func (w *writer) account(ctx context.Context, info *stmtInfo) (*acctState, error
 	if a, ok := w.accounts[acct.ID]; ok {
 		return a, nil
 	}
-	lw, err := w.tx.NewLineWriter(ctx, acct.ID, &w.importID, nil)
+	lw, err := w.tx.NewLineWriter(ctx, acct.ID, &w.importID, w.syncRun)
 	if err != nil {
 		return nil, err
 	}

@@ -203,7 +203,8 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 }
 
 // Tables lists the store's tables, for tests and diagnostics.
-var Tables = []string{"institutions", "accounts", "sync_runs", "imports", "import_statements", "lines", "line_aliases"}
+var Tables = []string{"institutions", "accounts", "sync_runs", "imports", "import_statements", "lines", "line_aliases",
+	"connections", "connection_accounts", "sync_cursors", "institution_circuits", "leases"}
 
 // TableCounts returns the number of rows of every table in Tables.
 func (db *DB) TableCounts(ctx context.Context) (map[string]int64, error) {
@@ -220,3 +221,7 @@ func (db *DB) TableCounts(ctx context.Context) (map[string]int64, error) {
 	})
 	return counts, err
 }
+
+// Writer is the single connection that writes, for a job queue that must
+// share the store's file and its one writer (River on SQLite).
+func (db *DB) Writer() *sql.DB { return db.write }

@@ -352,6 +352,7 @@ func (c *Client) do(ctx context.Context, in Institution, cr Credentials, req *of
 	defer resp.Body.Close()
 	raw, readErr := readBody(resp, c.maxBody())
 	ex.response(resp, raw, pw)
+	ex.Raw = raw
 	ex.finish(began, tr, readErr, pw)
 
 	r, err := c.answer(ctx, what, resp, raw, readErr, ex)

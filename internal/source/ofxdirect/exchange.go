@@ -54,6 +54,9 @@ type Exchange struct {
 	// Notes say what was odd but tolerated (a wrong Content-Type, a cut
 	// transcript).
 	Notes []string `json:"notes,omitempty"`
+	// Raw is the whole answer as received, which the importer reads. It is
+	// not part of the transcript.
+	Raw []byte `json:"-"`
 }
 
 // Timings break an exchange down; a phase that did not happen (a reused

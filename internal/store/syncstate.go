@@ -1,0 +1,243 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/bankfeed/bankfeed"
+)
+
+// Cursor returns how far an account is synced; nil when it never was.
+func (tx *Tx) Cursor(ctx context.Context, id bankfeed.AccountID) (*bankfeed.SyncCursor, error) {
+	c, err := scanCursor(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+cursorColumns+` FROM sync_cursors
+		WHERE account_id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return c, tx.d.wrap("read cursor", err)
+}
+
+// SetCursor records how far an account is synced.
+func (tx *Tx) SetCursor(ctx context.Context, c *bankfeed.SyncCursor) error {
+	var run any
+	if c.SyncRunID != 0 {
+		run = c.SyncRunID
+	}
+	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(`INSERT INTO sync_cursors (account_id, statement_end, last_success_at, sync_run_id)
+		VALUES (?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET statement_end = excluded.statement_end,
+		last_success_at = excluded.last_success_at, sync_run_id = excluded.sync_run_id`),
+		c.AccountID, formatTime(c.StatementEnd), formatTime(c.LastSuccess), run)
+	return tx.d.wrap("set cursor", err)
+}
+
+// DeleteCursor forgets how far an account is synced: its next sync asks for
+// the first sync's window again. Its lines stay, and dedupe keeps them
+// single.
+func (tx *Tx) DeleteCursor(ctx context.Context, id bankfeed.AccountID) error {
+	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(`DELETE FROM sync_cursors WHERE account_id = ?`), id)
+	return tx.d.wrap("delete cursor", err)
+}
+
+const cursorColumns = `account_id, statement_end, last_success_at, coalesce(sync_run_id, 0)`
+
+func scanCursor(row interface{ Scan(...any) error }) (*bankfeed.SyncCursor, error) {
+	var c bankfeed.SyncCursor
+	var end, last string
+	if err := row.Scan(&c.AccountID, &end, &last, &c.SyncRunID); err != nil {
+		return nil, err
+	}
+	var err error
+	if c.StatementEnd, err = parseTime(end); err != nil {
+		return nil, err
+	}
+	c.LastSuccess, err = parseTime(last)
+	return &c, err
+}
+
+// Cursors returns every account's cursor, by account.
+func (db *DB) Cursors(ctx context.Context) (map[bankfeed.AccountID]*bankfeed.SyncCursor, error) {
+	out := map[bankfeed.AccountID]*bankfeed.SyncCursor{}
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+cursorColumns+` FROM sync_cursors`)
+		if err != nil {
+			return db.d.wrap("list cursors", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanCursor(rows)
+			if err != nil {
+				return db.d.wrap("list cursors", err)
+			}
+			out[c.AccountID] = c
+		}
+		return db.d.wrap("list cursors", rows.Err())
+	})
+	return out, err
+}
+
+// LineCounts returns how many lines each account holds.
+func (db *DB) LineCounts(ctx context.Context) (map[bankfeed.AccountID]int64, error) {
+	out := map[bankfeed.AccountID]int64{}
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT account_id, count(*) FROM lines GROUP BY account_id`)
+		if err != nil {
+			return db.d.wrap("count lines", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id bankfeed.AccountID
+			var n int64
+			if err := rows.Scan(&id, &n); err != nil {
+				return db.d.wrap("count lines", err)
+			}
+			out[id] = n
+		}
+		return db.d.wrap("count lines", rows.Err())
+	})
+	return out, err
+}
+
+const circuitColumns = `institution_id, state, failure_class, reason, failures, opened_at, next_probe_at, updated_at`
+
+func scanCircuit(row interface{ Scan(...any) error }) (*bankfeed.Circuit, error) {
+	var c bankfeed.Circuit
+	var state, updated string
+	var opened, next sql.NullString
+	if err := row.Scan(&c.InstitutionID, &state, &c.Class, &c.Reason, &c.Failures, &opened, &next, &updated); err != nil {
+		return nil, err
+	}
+	c.Open = state == "open"
+	var err error
+	if c.OpenedAt, err = scanTime(opened); err != nil {
+		return nil, err
+	}
+	if c.NextProbeAt, err = scanTime(next); err != nil {
+		return nil, err
+	}
+	c.UpdatedAt, err = parseTime(updated)
+	return &c, err
+}
+
+// Circuit returns an institution's circuit; a closed one when it has none.
+func (tx *Tx) Circuit(ctx context.Context, id bankfeed.InstitutionID) (*bankfeed.Circuit, error) {
+	c, err := scanCircuit(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+circuitColumns+` FROM institution_circuits
+		WHERE institution_id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return &bankfeed.Circuit{InstitutionID: id}, nil
+	}
+	return c, tx.d.wrap("read circuit", err)
+}
+
+// SetCircuit records an institution's circuit; UpdatedAt is set.
+func (tx *Tx) SetCircuit(ctx context.Context, c *bankfeed.Circuit) error {
+	c.UpdatedAt = tx.Now()
+	state := "closed"
+	if c.Open {
+		state = "open"
+	}
+	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(`INSERT INTO institution_circuits
+		(institution_id, state, failure_class, reason, failures, opened_at, next_probe_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (institution_id) DO UPDATE SET state = excluded.state,
+		failure_class = excluded.failure_class, reason = excluded.reason, failures = excluded.failures,
+		opened_at = excluded.opened_at, next_probe_at = excluded.next_probe_at, updated_at = excluded.updated_at`),
+		c.InstitutionID, state, c.Class, c.Reason, c.Failures, nullTime(c.OpenedAt), nullTime(c.NextProbeAt),
+		formatTime(c.UpdatedAt))
+	return tx.d.wrap("set circuit", err)
+}
+
+// Circuits returns every institution's circuit that was ever set, by
+// institution.
+func (db *DB) Circuits(ctx context.Context) (map[bankfeed.InstitutionID]*bankfeed.Circuit, error) {
+	out := map[bankfeed.InstitutionID]*bankfeed.Circuit{}
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+circuitColumns+` FROM institution_circuits`)
+		if err != nil {
+			return db.d.wrap("list circuits", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanCircuit(rows)
+			if err != nil {
+				return db.d.wrap("list circuits", err)
+			}
+			out[c.InstitutionID] = c
+		}
+		return db.d.wrap("list circuits", rows.Err())
+	})
+	return out, err
+}
+
+// Lease is a named right held by one worker until it lets go or the lease
+// expires.
+type Lease struct {
+	Name      string
+	Holder    string
+	ExpiresAt time.Time
+}
+
+// AcquireLease takes the lease name for holder until now+ttl, when nobody
+// holds it, its holder's lease expired, or holder has it already (which
+// renews it). It reports whether holder has it now, and who has it when
+// not.
+func (tx *Tx) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (ok bool, current *Lease, err error) {
+	now := tx.Now()
+	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+		WHERE leases.expires_at <= ? OR leases.holder = excluded.holder`),
+		name, holder, formatTime(now.Add(ttl)), formatTime(now))
+	if err != nil {
+		return false, nil, tx.d.wrap("acquire lease", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 1 {
+		return true, nil, nil
+	}
+	var l Lease
+	var exp string
+	err = tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT name, holder, expires_at FROM leases WHERE name = ?`), name).
+		Scan(&l.Name, &l.Holder, &exp)
+	if err != nil {
+		return false, nil, tx.d.wrap("acquire lease", err)
+	}
+	l.ExpiresAt, err = parseTime(exp)
+	return false, &l, err
+}
+
+// ReleaseLease lets go of the lease name if holder has it.
+func (tx *Tx) ReleaseLease(ctx context.Context, name, holder string) error {
+	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(`DELETE FROM leases WHERE name = ? AND holder = ?`), name, holder)
+	return tx.d.wrap("release lease", err)
+}
+
+// ReleaseLeasesOf lets go of every lease holder has: a worker's leases when
+// it stops, or a dead worker's.
+func (tx *Tx) ReleaseLeasesOf(ctx context.Context, holder string) error {
+	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(`DELETE FROM leases WHERE holder = ?`), holder)
+	return tx.d.wrap("release leases", err)
+}
+
+// Leases lists the leases held, expired or not.
+func (db *DB) Leases(ctx context.Context) ([]Lease, error) {
+	var out []Lease
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT name, holder, expires_at FROM leases ORDER BY name`)
+		if err != nil {
+			return db.d.wrap("list leases", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var l Lease
+			var exp string
+			if err := rows.Scan(&l.Name, &l.Holder, &exp); err != nil {
+				return db.d.wrap("list leases", err)
+			}
+			if l.ExpiresAt, err = parseTime(exp); err != nil {
+				return db.d.wrap("list leases", err)
+			}
+			out = append(out, l)
+		}
+		return db.d.wrap("list leases", rows.Err())
+	})
+	return out, err
+}
