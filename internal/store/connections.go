@@ -297,3 +297,13 @@ func (db *DB) SealedPassword(ctx context.Context, id bankfeed.ConnectionID) ([]b
 	})
 	return sealed, err
 }
+
+// WakeConnections makes the enabled connections of an institution due now,
+// but for except and those waiting for their user: what an institution's
+// closing circuit does, so all resume at once.
+func (tx *Tx) WakeConnections(ctx context.Context, inst bankfeed.InstitutionID, except bankfeed.ConnectionID) error {
+	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE connections SET next_attempt_at = ?
+		WHERE institution_id = ? AND id <> ? AND disabled = 0 AND next_attempt_at IS NOT NULL AND next_attempt_at > ?`),
+		formatTime(tx.Now()), inst, except, formatTime(tx.Now()))
+	return tx.d.wrap("wake connections", err)
+}

@@ -1,0 +1,158 @@
+package syncer
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/store"
+)
+
+// takeProbe takes the right to test an institution's open circuit: one
+// worker probes, the others wait for its verdict.
+func (s *Syncer) takeProbe(ctx context.Context, inst bankfeed.InstitutionID) (bool, error) {
+	var ok bool
+	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
+		ok, _, err = s.take(ctx, tx, probeLease(inst))
+		return err
+	})
+	return ok, err
+}
+
+func (s *Syncer) dropProbe(inst bankfeed.InstitutionID) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.db.Update(ctx, func(tx *store.Tx) error {
+		return tx.ReleaseLease(ctx, probeLease(inst), s.holder)
+	}); err != nil {
+		s.log.Warn("release probe lease", "err", err)
+	}
+}
+
+// waitForCircuit records that a connection waits for its institution's
+// circuit: due when the probe is.
+func (s *Syncer) waitForCircuit(ctx context.Context, res *Result, cir *bankfeed.Circuit) error {
+	c := res.Connection
+	for _, a := range c.Accounts {
+		res.Accounts = append(res.Accounts, &AccountResult{Account: a, Skipped: res.Skipped,
+			State: bankfeed.ConnWaitingForBank, Next: cir.NextProbeAt, Reason: cir.Reason})
+	}
+	u := store.ConnectionUpdate{State: bankfeed.ConnWaitingForBank, Reason: cir.Reason, Next: cir.NextProbeAt}
+	if err := s.db.Update(ctx, func(tx *store.Tx) error { return tx.UpdateConnectionState(ctx, c.ID, u) }); err != nil {
+		return err
+	}
+	c.State, c.Reason, c.NextAttemptAt = u.State, u.Reason, u.Next
+	return nil
+}
+
+// rank orders states from best to worst, for a connection's standing.
+var rank = map[bankfeed.ConnectionState]int{
+	bankfeed.ConnOK: 0, bankfeed.ConnNew: 0, bankfeed.ConnRetrying: 1, bankfeed.ConnWaitingForBank: 2,
+	bankfeed.ConnEscalate: 3, bankfeed.ConnNeedsAction: 4,
+}
+
+// settle records where the connection stands after a sync: each account's
+// decision from its history, the worst of them for the connection, the
+// earliest next attempt, the password's standing, and the institution's
+// circuit closed when a sync went through.
+func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
+	c := res.Connection
+	now := s.now()
+	succeeded := false
+	u := store.ConnectionUpdate{State: bankfeed.ConnOK}
+	worst := -1
+	for _, ar := range res.Accounts {
+		if !ar.Account.Enabled {
+			continue
+		}
+		hist, err := s.history(ctx, ar.Account.AccountID)
+		if err != nil {
+			return err
+		}
+		d := s.opts.Policy.Decide(hist, now, s.opts.Rand)
+		if len(hist) > 0 && ar.Run == nil {
+			// Not tried now: its standing is from its last attempt.
+			last := hist[len(hist)-1]
+			d = s.opts.Policy.Decide(hist, last.At, nil)
+			if last.Class == "" || !d.Next.IsZero() && d.Next.Before(now) {
+				d.Next = laterOf(d.Next, now)
+			}
+		}
+		if ar.Run != nil && ar.Run.Outcome == bankfeed.OutcomeOK {
+			succeeded = true
+		}
+		ar.State, ar.Next, ar.Reason = bankfeed.ConnectionState(d.State), d.Next, d.Reason
+		if r := rank[ar.State]; r > worst {
+			worst, u.State, u.Reason = r, ar.State, d.Reason
+		}
+		if !d.Next.IsZero() && (u.Next.IsZero() || d.Next.Before(u.Next)) {
+			u.Next = d.Next
+		}
+	}
+	switch rc.verified.Load() {
+	case 1:
+		t := true
+		u.Verified = &t
+	case -1:
+		f := false
+		u.Verified = &f
+		// The login itself waits for the user: no account of it is tried
+		// until they act.
+		u.Next = time.Time{}
+	}
+	if u.State == bankfeed.ConnOK && !u.Next.IsZero() {
+		u.Next = u.Next.Add(s.dailyJitter())
+	}
+	if worst < 0 {
+		u.Next, u.Reason = now.Add(s.opts.Policy.Daily), "no account to sync"
+	}
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
+		cir, err := tx.Circuit(ctx, c.InstitutionID)
+		if err != nil {
+			return err
+		}
+		if cir.Open && succeeded {
+			// The bank answered: it is back for everyone.
+			cir.Open, cir.Failures, cir.NextProbeAt, cir.Reason = false, 0, time.Time{}, "back since "+now.Format(time.RFC3339)
+			if err := tx.SetCircuit(ctx, cir); err != nil {
+				return err
+			}
+			if err := tx.WakeConnections(ctx, c.InstitutionID, c.ID); err != nil {
+				return err
+			}
+		}
+		if cir.Open && u.State != bankfeed.ConnNeedsAction {
+			if rank[u.State] < rank[bankfeed.ConnWaitingForBank] {
+				u.State = bankfeed.ConnWaitingForBank
+			}
+			if u.State == bankfeed.ConnWaitingForBank {
+				u.Reason = cir.Reason
+			}
+			u.Next = cir.NextProbeAt
+		}
+		return tx.UpdateConnectionState(ctx, c.ID, u)
+	})
+	if err != nil {
+		return err
+	}
+	c.State, c.Reason, c.NextAttemptAt = u.State, u.Reason, u.Next
+	if u.Verified != nil {
+		c.Verified = *u.Verified
+	}
+	return nil
+}
+
+// dailyJitter spreads the daily round: up to a tenth of the interval either
+// way, so a thousand connections do not all ask at midnight.
+func (s *Syncer) dailyJitter() time.Duration {
+	spread := float64(s.opts.Policy.Daily) / 10
+	return time.Duration(math.Round((s.opts.Rand()*2 - 1) * spread))
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,191 @@
+package syncer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/store"
+)
+
+// newHolder names this worker in the leases it takes: host, process id and
+// a random part, so a worker that restarts with the same pid is another.
+func newHolder() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return host + "/" + strconv.Itoa(os.Getpid()) + "/" + hex.EncodeToString(b[:])
+}
+
+// deadHolder reports whether holder was a process of this host that no
+// longer runs: its leases can go at once instead of at their expiry, so a
+// killed sync does not hold an account for the lease's lifetime.
+func deadHolder(holder string) bool {
+	parts := strings.Split(holder, "/")
+	if len(parts) != 3 {
+		return false
+	}
+	host, _ := os.Hostname()
+	pid, err := strconv.Atoi(parts[1])
+	if parts[0] != host || err != nil || pid <= 0 {
+		return false
+	}
+	if pid == os.Getpid() {
+		return false // ours, or another Syncer in this process
+	}
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}
+
+func accountLease(id bankfeed.AccountID) string { return "account:" + strconv.FormatInt(int64(id), 10) }
+
+func slotLease(id bankfeed.InstitutionID, k int) string {
+	return "institution:" + strconv.FormatInt(int64(id), 10) + ":" + strconv.Itoa(k)
+}
+
+func probeLease(id bankfeed.InstitutionID) string {
+	return "probe:" + strconv.FormatInt(int64(id), 10)
+}
+
+// errBusy says an account is being synced by another worker.
+var errBusy = errors.New("another sync of this account is running")
+
+// held is what a running account sync holds: its account's lease and one of
+// its institution's slots.
+type held struct {
+	account string
+	slot    string
+	release func() // gives the in-process slot back
+}
+
+// slots bounds the syncs running at once per institution: in this process
+// by a semaphore (so waiting needs no polling), across processes by the
+// institution's slot leases in the store.
+type slots struct {
+	mu    sync.Mutex
+	limit int
+	sems  map[bankfeed.InstitutionID]chan struct{}
+}
+
+func (s *slots) sem(id bankfeed.InstitutionID) chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sems == nil {
+		s.sems = map[bankfeed.InstitutionID]chan struct{}{}
+	}
+	c := s.sems[id]
+	if c == nil {
+		c = make(chan struct{}, s.limit)
+		s.sems[id] = c
+	}
+	return c
+}
+
+// acquire takes the account's lease and a slot of its institution, waiting
+// for a slot as long as ctx allows. It returns errBusy at once when another
+// worker syncs the account.
+func (s *Syncer) acquire(ctx context.Context, inst bankfeed.InstitutionID, acct bankfeed.AccountID) (*held, error) {
+	sem := s.slots.sem(inst)
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+	h := &held{account: accountLease(acct), release: func() { <-sem }}
+	wait := 20 * time.Millisecond
+	for {
+		ok, err := s.tryAcquire(ctx, inst, h)
+		if err != nil || ok {
+			if err != nil {
+				h.release()
+			}
+			return h, err
+		}
+		// Every slot is held by another worker: wait for one.
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			h.release()
+			return nil, context.Cause(ctx)
+		}
+		wait = min(wait*2, time.Second)
+	}
+}
+
+// tryAcquire takes the account's lease and a free slot in one transaction,
+// or neither.
+func (s *Syncer) tryAcquire(ctx context.Context, inst bankfeed.InstitutionID, h *held) (bool, error) {
+	got := false
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
+		got = false
+		ok, cur, err := s.take(ctx, tx, h.account)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w (%s)", errBusy, cur.Holder)
+		}
+		for k := range s.opts.InstitutionLimit {
+			name := slotLease(inst, k)
+			if ok, _, err = s.take(ctx, tx, name); err != nil {
+				return err
+			}
+			if ok {
+				h.slot = name
+				got = true
+				return nil
+			}
+		}
+		// No slot: let go of the account too, and wait outside the
+		// transaction.
+		return tx.ReleaseLease(ctx, h.account, s.holder)
+	})
+	return got, err
+}
+
+// take acquires one lease, breaking it first when its holder is a dead
+// process of this host.
+func (s *Syncer) take(ctx context.Context, tx *store.Tx, name string) (bool, *store.Lease, error) {
+	ok, cur, err := tx.AcquireLease(ctx, name, s.holder, s.opts.LeaseTTL)
+	if err != nil || ok {
+		return ok, cur, err
+	}
+	if deadHolder(cur.Holder) {
+		s.log.Info("taking over a dead worker's leases", "holder", cur.Holder)
+		if err := tx.ReleaseLeasesOf(ctx, cur.Holder); err != nil {
+			return false, nil, err
+		}
+		return tx.AcquireLease(ctx, name, s.holder, s.opts.LeaseTTL)
+	}
+	return false, cur, nil
+}
+
+// releaseTx lets go of what h holds inside tx, the transaction that records
+// the run, so the run and the release commit together.
+func (s *Syncer) releaseTx(ctx context.Context, tx *store.Tx, h *held) error {
+	if err := tx.ReleaseLease(ctx, h.account, s.holder); err != nil {
+		return err
+	}
+	return tx.ReleaseLease(ctx, h.slot, s.holder)
+}
+
+// releaseAlone lets go of h in its own transaction, when no run is recorded
+// (a sync stopped on purpose). It uses a fresh context: the caller's may be
+// done.
+func (s *Syncer) releaseAlone(h *held) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.db.Update(ctx, func(tx *store.Tx) error { return s.releaseTx(ctx, tx, h) }); err != nil {
+		s.log.Warn("release leases", "err", err)
+	}
+}

@@ -1,0 +1,79 @@
+package syncer
+
+import (
+	"context"
+
+	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/secret"
+	"github.com/bankfeed/bankfeed/internal/store"
+)
+
+// SetPassword replaces a connection's password: the user acting on a
+// rejected one. The connection is due at once.
+func (s *Syncer) SetPassword(ctx context.Context, id bankfeed.ConnectionID, pw secret.String) error {
+	if pw.IsZero() {
+		return bankfeed.Errorf(bankfeed.EInvalid, "set password: empty password")
+	}
+	sealed, err := s.key.SealString(pw, passwordAAD)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(ctx, func(tx *store.Tx) error { return tx.SetPassword(ctx, id, sealed) })
+}
+
+// Resume is the user saying they did what the bank asked (accepted its
+// terms, approved this application, called to unlock): the connection is
+// due at once.
+func (s *Syncer) Resume(ctx context.Context, id bankfeed.ConnectionID) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
+		return tx.UpdateConnectionState(ctx, id, store.ConnectionUpdate{State: bankfeed.ConnNew,
+			Reason: "you said the bank's request was done; syncing", Next: tx.Now()})
+	})
+}
+
+// Reset is "deactivate online services and set up again": the connection
+// forgets its accounts, its cursors and its standing, and its next sync
+// lists the accounts again and relinks them to the same feed accounts,
+// asking for the first sync's window. Lines stay, and dedupe keeps them
+// single. A new password may come with it.
+func (s *Syncer) Reset(ctx context.Context, id bankfeed.ConnectionID, pw secret.String) error {
+	var sealed []byte
+	if !pw.IsZero() {
+		var err error
+		if sealed, err = s.key.SealString(pw, passwordAAD); err != nil {
+			return err
+		}
+	}
+	c, err := s.db.Connection(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(ctx, func(tx *store.Tx) error {
+		for _, a := range c.Accounts {
+			if err := tx.DeleteCursor(ctx, a.AccountID); err != nil {
+				return err
+			}
+		}
+		if err := tx.UnlinkAccounts(ctx, id); err != nil {
+			return err
+		}
+		if sealed != nil {
+			if err := tx.SetPassword(ctx, id, sealed); err != nil {
+				return err
+			}
+		}
+		f := false
+		return tx.UpdateConnectionState(ctx, id, store.ConnectionUpdate{State: bankfeed.ConnNew,
+			Reason: "reset: the next sync sets it up again", Next: tx.Now(), Verified: &f})
+	})
+}
+
+// SetDisabled switches a connection off or on.
+func (s *Syncer) SetDisabled(ctx context.Context, id bankfeed.ConnectionID, disabled bool) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error { return tx.SetDisabled(ctx, id, disabled) })
+}
+
+// Remove deletes a connection; its feed accounts and their history stay.
+func (s *Syncer) Remove(ctx context.Context, id bankfeed.ConnectionID) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error { return tx.DeleteConnection(ctx, id) })
+}

@@ -1,0 +1,540 @@
+package syncer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/importer"
+	"github.com/bankfeed/bankfeed/internal/ofx"
+	"github.com/bankfeed/bankfeed/internal/scheduler"
+	"github.com/bankfeed/bankfeed/internal/source/ofxdirect"
+	"github.com/bankfeed/bankfeed/internal/store"
+)
+
+// Result is what one sync of a connection did.
+type Result struct {
+	Connection *bankfeed.Connection // as it stands after the sync
+	Accounts   []*AccountResult
+	// Skipped says why the connection was not synced at all, or "".
+	Skipped string
+	// Warning is for a manual sync that will likely fail again or do
+	// harm (a locked login).
+	Warning string
+	// Probe is true when the sync tested an institution's open circuit.
+	Probe bool
+}
+
+// AccountResult is what one sync did for one account.
+type AccountResult struct {
+	Account *bankfeed.ConnectionAccount
+	// Run is the run recorded; nil when the account was not tried.
+	Run *bankfeed.SyncRun
+	// Skipped says why the account was not tried, or "".
+	Skipped string
+	// State, Next and Reason are the account's standing after the sync.
+	State  bankfeed.ConnectionState
+	Next   time.Time
+	Reason string
+}
+
+// SyncConnection syncs one connection; bank failures are recorded, not
+// returned. It is what the job queue runs.
+func (s *Syncer) SyncConnection(ctx context.Context, id bankfeed.ConnectionID, manual bool) error {
+	_, err := s.Sync(ctx, id, manual)
+	return err
+}
+
+// Sync runs one sync of a connection's accounts. manual is the user asking:
+// it bypasses backoff and an open circuit's wait (the sync is then the
+// probe), and it is the user acting on a connection that waits for them.
+// The error is for the engine's own failures; a bank's is in the Result.
+func (s *Syncer) Sync(ctx context.Context, id bankfeed.ConnectionID, manual bool) (*Result, error) {
+	c, err := s.db.Connection(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Connection: c, Accounts: []*AccountResult{}}
+	now := s.now()
+	switch {
+	case c.Disabled:
+		res.Skipped = "disabled; enable it to sync"
+		return res, nil
+	case !manual && c.NextAttemptAt.IsZero():
+		res.Skipped = "waiting for you: " + c.Reason
+		return res, nil
+	case !manual && c.NextAttemptAt.After(now):
+		res.Skipped = "not due until " + c.NextAttemptAt.Format(time.RFC3339)
+		return res, nil
+	}
+	creds, err := s.credentials(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	client, err := s.client(c.Profile)
+	if err != nil {
+		return nil, err
+	}
+
+	circuits, err := s.db.Circuits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	circuit := circuits[c.InstitutionID]
+	if circuit != nil && circuit.Open {
+		if !manual && (circuit.NextProbeAt.IsZero() || circuit.NextProbeAt.After(now)) {
+			res.Skipped = "waiting for the bank: " + circuit.Reason
+			return res, s.waitForCircuit(ctx, res, circuit)
+		}
+		ok, err := s.takeProbe(ctx, c.InstitutionID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			res.Skipped = "another sync is testing whether the bank is back"
+			return res, nil
+		}
+		defer s.dropProbe(c.InstitutionID)
+		res.Probe = true
+	}
+
+	if len(c.Accounts) == 0 {
+		if err := s.discover(ctx, c, client, creds, res); err != nil || res.Skipped != "" {
+			return res, err
+		}
+	}
+
+	histories, err := s.histories(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if manual {
+		res.Warning = s.manualWarning(c, histories, now)
+	}
+	var todo []*AccountResult
+	for _, a := range c.Accounts {
+		ar := &AccountResult{Account: a}
+		res.Accounts = append(res.Accounts, ar)
+		switch {
+		case !a.Enabled:
+			ar.Skipped = "switched off"
+		case !manual:
+			if why := s.notDue(histories[a.AccountID], now); why != "" {
+				ar.Skipped = why
+			} else {
+				todo = append(todo, ar)
+			}
+		default:
+			todo = append(todo, ar)
+		}
+	}
+	for _, ar := range res.Accounts {
+		if ar.Skipped != "" {
+			s.progress(Event{Connection: c, Account: ar.Account, Step: "skipped", Why: ar.Skipped})
+		}
+	}
+
+	trigger := bankfeed.TriggerSchedule
+	switch {
+	case res.Probe:
+		trigger = bankfeed.TriggerProbe
+	case manual:
+		trigger = bankfeed.TriggerManual
+	}
+	rc := &runCtx{s: s, c: c, client: client, creds: creds, trigger: trigger}
+	// An unproven password, or a bank that may still be down, is tried on
+	// one account first: a rejected password is sent once, not once per
+	// account, and a probe is one request.
+	first := 0
+	if len(todo) > 0 && (res.Probe || !c.Verified) {
+		rc.account(ctx, todo[0])
+		first = 1
+	}
+	var wg sync.WaitGroup
+	for _, ar := range todo[first:] {
+		if reason := rc.stopped(); reason != "" {
+			ar.Skipped = reason
+			s.progress(Event{Connection: c, Account: ar.Account, Step: "skipped", Why: reason})
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rc.account(ctx, ar)
+		}()
+	}
+	wg.Wait()
+	if err := rc.err(); err != nil {
+		return res, err
+	}
+	return res, s.settle(ctx, res, rc)
+}
+
+// runCtx is one sync of one connection, shared by its accounts' goroutines.
+type runCtx struct {
+	s       *Syncer
+	c       *bankfeed.Connection
+	client  *ofxdirect.Client
+	creds   ofxdirect.Credentials
+	trigger string
+
+	mu       sync.Mutex
+	stop     string // why the remaining accounts are not tried
+	engine   error  // the first engine failure
+	verified atomic.Int32
+}
+
+func (rc *runCtx) stopped() string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.stop
+}
+
+func (rc *runCtx) halt(why string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.stop == "" {
+		rc.stop = why
+	}
+}
+
+func (rc *runCtx) fail(err error) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.engine == nil {
+		rc.engine = err
+	}
+	if rc.stop == "" {
+		rc.stop = "stopped: " + err.Error()
+	}
+}
+
+func (rc *runCtx) err() error {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.engine
+}
+
+// account runs one account's sync: take its lease and a slot, fetch, and
+// commit the run.
+func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
+	s, c, a := rc.s, rc.c, ar.Account
+	if reason := rc.stopped(); reason != "" {
+		ar.Skipped = reason
+		s.progress(Event{Connection: c, Account: a, Step: "skipped", Why: reason})
+		return
+	}
+	s.progress(Event{Connection: c, Account: a, Step: "waiting"})
+	h, err := s.acquire(ctx, c.InstitutionID, a.AccountID)
+	if errors.Is(err, errBusy) {
+		ar.Skipped = "another sync of this account is running"
+		s.progress(Event{Connection: c, Account: a, Step: "skipped", Why: ar.Skipped})
+		return
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			rc.fail(err)
+		}
+		ar.Skipped = "not synced: " + err.Error()
+		return
+	}
+	defer h.release()
+	// Checked again with the slot held: an account that waited for a slot
+	// must not sign on after another account's sign-on was refused.
+	if reason := rc.stopped(); reason != "" {
+		s.releaseAlone(h)
+		ar.Skipped = reason
+		s.progress(Event{Connection: c, Account: a, Step: "skipped", Why: reason})
+		return
+	}
+
+	run := &bankfeed.SyncRun{AccountID: a.AccountID, ConnectionID: c.ID, Trigger: rc.trigger, StartedAt: s.now()}
+	var cursorEnd time.Time
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Cursor(ctx, a.AccountID)
+		if err != nil {
+			return err
+		}
+		run.WindowEnd = run.StartedAt
+		run.WindowStart = run.StartedAt.Add(-s.opts.FirstWindow)
+		if cur != nil {
+			run.WindowStart = cur.StatementEnd.Add(-s.opts.Overlap)
+			cursorEnd = cur.StatementEnd
+		}
+		return nil
+	})
+	if err != nil {
+		s.releaseAlone(h)
+		rc.fail(err)
+		ar.Skipped = "not synced: " + err.Error()
+		return
+	}
+
+	s.progress(Event{Connection: c, Account: a, Step: "fetching"})
+	ref := ofx.AccountRef{BankID: a.BankID, AcctID: a.Number, AcctType: a.Type}
+	resp, ex, ferr := rc.client.Statement(ctx, institution(c.Profile), rc.creds, a.Kind, ref, run.WindowStart, run.WindowEnd)
+	if ferr == nil {
+		ferr = checkAccount(resp, a)
+	}
+	if ctx.Err() != nil {
+		// Stopped on purpose: nothing to record, the next start retries.
+		s.releaseAlone(h)
+		ar.Skipped = "stopped"
+		return
+	}
+	if ex != nil {
+		if b, err := json.Marshal([]*ofxdirect.Exchange{ex}); err == nil {
+			run.Transcript = string(b)
+		}
+	}
+	if ferr == nil {
+		s.progress(Event{Connection: c, Account: a, Step: "importing"})
+		err = s.commitOK(ctx, run, a, h, ex.Raw, statementEnd(resp, run.WindowEnd, cursorEnd))
+		if err == nil {
+			rc.verified.Store(1)
+			ar.Run = run
+			s.log.Info("sync run", "connection", c.Name, "account", a.Number, "run", run.ID,
+				"new", run.New, "duplicates", run.Duplicate)
+			s.progress(Event{Connection: c, Account: a, Step: "done", Run: run})
+			return
+		}
+		if ctx.Err() != nil {
+			s.releaseAlone(h)
+			ar.Skipped = "stopped"
+			return
+		}
+		// The answer could not be taken whole: the run fails, nothing of
+		// it is kept.
+		ferr = &ofxdirect.FetchError{Class: bankfeed.FailDataIncomplete, Err: err}
+	}
+	class := ofxdirect.ClassOf(ferr)
+	if class == "" {
+		class = bankfeed.FailInternal
+	}
+	fillFailure(run, class, ferr)
+	if class.NeedsUser() {
+		rc.verified.Store(-1)
+		rc.halt("not tried: " + string(class) + " on another account of this login")
+	}
+	if opensCircuit(class) {
+		rc.halt("not tried: the bank is failing (" + string(class) + ")")
+	}
+	if err := s.commitFailed(ctx, run, c, h); err != nil {
+		rc.fail(err)
+	}
+	ar.Run = run
+	s.log.Info("sync run failed", "connection", c.Name, "account", a.Number, "run", run.ID,
+		"class", run.FailureClass, "http", run.HTTPStatus, "ofx", run.OFXStatus)
+	s.progress(Event{Connection: c, Account: a, Step: "failed", Run: run})
+}
+
+// checkAccount makes sure the answer is about the account asked for, so no
+// line lands in the wrong feed.
+func checkAccount(resp *ofx.Response, a *bankfeed.ConnectionAccount) error {
+	for _, st := range resp.Statements {
+		if st.Account.AcctID != "" && st.Account.AcctID != a.Number {
+			return &ofxdirect.FetchError{Class: bankfeed.FailServerError,
+				Err: fmt.Errorf("the bank answered with account %s for account %s", mask(st.Account.AcctID), mask(a.Number))}
+		}
+	}
+	return nil
+}
+
+// mask shows the last four characters of an account number.
+func mask(n string) string {
+	if len(n) <= 4 {
+		return n
+	}
+	return "…" + n[len(n)-4:]
+}
+
+// statementEnd is where the next window starts from: the statement's end
+// as the bank gave it (no later than the window's end), else the window's
+// end. It never moves back.
+func statementEnd(resp *ofx.Response, windowEnd, prev time.Time) time.Time {
+	end := windowEnd
+	for _, st := range resp.Statements {
+		if st.End.Valid && st.End.Time.Before(end) {
+			end = st.End.Time
+		}
+	}
+	if end.Before(prev) {
+		return prev
+	}
+	return end.UTC()
+}
+
+// opensCircuit reports whether a failure pauses the whole institution: the
+// bank's own failures, and its rate limit, which counts this application's
+// requests across every login.
+func opensCircuit(c bankfeed.FailureClass) bool {
+	return c.BankSide() || c == bankfeed.FailRateLimited
+}
+
+func fillFailure(run *bankfeed.SyncRun, class bankfeed.FailureClass, err error) {
+	run.Outcome = bankfeed.OutcomeFailed
+	run.FailureClass = string(class)
+	run.Error = err.Error()
+	var fe *ofxdirect.FetchError
+	if errors.As(err, &fe) {
+		run.HTTPStatus = fe.HTTPStatus
+		run.RetryAt = fe.RetryAfter
+		var parts []string
+		for _, st := range fe.OFX {
+			if st.OK() {
+				continue
+			}
+			p := strconv.Itoa(st.Code)
+			if st.Message != "" {
+				p += " " + st.Message
+			}
+			parts = append(parts, p)
+		}
+		run.OFXStatus = strings.Join(parts, "; ")
+	}
+}
+
+// commitOK commits a good run: the run record, its lines deduped against
+// the feed, the account's cursor and the release of its leases, in one
+// transaction.
+func (s *Syncer) commitOK(ctx context.Context, run *bankfeed.SyncRun, a *bankfeed.ConnectionAccount, h *held,
+	raw []byte, end time.Time) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
+		run.Outcome = bankfeed.OutcomeOK
+		run.ID = 0
+		if err := tx.CreateSyncRun(ctx, run); err != nil {
+			return err
+		}
+		name := fmt.Sprintf("sync run %d (account %s)", run.ID, mask(a.Number))
+		ir, err := s.im.ImportTx(ctx, tx, bytes.NewReader(raw), name, int64(len(raw)),
+			importer.Options{AccountID: a.AccountID, SyncRunID: run.ID})
+		if err != nil {
+			return err
+		}
+		run.ImportCounts = ir.Counts
+		now := tx.Now()
+		run.FinishedAt = &now
+		if err := tx.FinishSyncRun(ctx, run); err != nil {
+			return err
+		}
+		if err := tx.SetCursor(ctx, &bankfeed.SyncCursor{AccountID: a.AccountID, StatementEnd: end,
+			LastSuccess: now, SyncRunID: run.ID}); err != nil {
+			return err
+		}
+		return s.releaseTx(ctx, tx, h)
+	})
+}
+
+// commitFailed records a failed run, and opens the institution's circuit
+// when the bank itself failed, with the release of the leases, in one
+// transaction.
+func (s *Syncer) commitFailed(ctx context.Context, run *bankfeed.SyncRun, c *bankfeed.Connection, h *held) error {
+	hist, err := s.history(ctx, run.AccountID)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(ctx, func(tx *store.Tx) error {
+		run.ID = 0
+		now := tx.Now()
+		run.FinishedAt = &now
+		if err := tx.CreateSyncRun(ctx, run); err != nil {
+			return err
+		}
+		class := bankfeed.FailureClass(run.FailureClass)
+		if opensCircuit(class) {
+			d := s.opts.Policy.Decide(append(hist, attempt(run)), now, s.opts.Rand)
+			cir, err := tx.Circuit(ctx, c.InstitutionID)
+			if err != nil {
+				return err
+			}
+			if !cir.Open {
+				cir.OpenedAt = now
+				cir.Failures = 0
+			}
+			cir.Open = true
+			cir.Class = class
+			cir.Failures++
+			cir.Reason = d.Reason
+			if !d.Next.After(cir.NextProbeAt) && cir.NextProbeAt.After(now) {
+				d.Next = cir.NextProbeAt // a probe already set later by another failure stands
+			}
+			cir.NextProbeAt = d.Next
+			if err := tx.SetCircuit(ctx, cir); err != nil {
+				return err
+			}
+		}
+		return s.releaseTx(ctx, tx, h)
+	})
+}
+
+func attempt(r *bankfeed.SyncRun) scheduler.Attempt {
+	return scheduler.Attempt{At: r.StartedAt, Class: bankfeed.FailureClass(r.FailureClass), RetryAfter: r.RetryAt}
+}
+
+// historyLimit is how many runs of an account the policy looks at: enough
+// to span the failures of the longest run before escalation.
+const historyLimit = 200
+
+// history returns an account's runs as attempts, oldest first.
+func (s *Syncer) history(ctx context.Context, id bankfeed.AccountID) ([]scheduler.Attempt, error) {
+	runs, err := s.db.FindSyncRuns(ctx, store.SyncRunFilter{AccountID: id, Limit: historyLimit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]scheduler.Attempt, 0, len(runs))
+	for i := len(runs) - 1; i >= 0; i-- {
+		out = append(out, attempt(runs[i]))
+	}
+	return out, nil
+}
+
+func (s *Syncer) histories(ctx context.Context, c *bankfeed.Connection) (map[bankfeed.AccountID][]scheduler.Attempt, error) {
+	out := make(map[bankfeed.AccountID][]scheduler.Attempt, len(c.Accounts))
+	for _, a := range c.Accounts {
+		h, err := s.history(ctx, a.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		out[a.AccountID] = h
+	}
+	return out, nil
+}
+
+// manualWarning is the policy's warning for a sync the user started, from
+// the account whose history is the worst.
+func (s *Syncer) manualWarning(c *bankfeed.Connection, hs map[bankfeed.AccountID][]scheduler.Attempt, now time.Time) string {
+	for _, a := range c.Accounts {
+		if _, w := s.opts.Policy.ManualSync(hs[a.AccountID], now); w != "" {
+			return w
+		}
+	}
+	return ""
+}
+
+// notDue says why an account is not due for an automatic sync at now, or
+// "" when it is. Its next attempt is decided as of its last attempt; it is
+// due from the earliest time jitter could have put that attempt at.
+func (s *Syncer) notDue(hist []scheduler.Attempt, now time.Time) string {
+	if len(hist) == 0 {
+		return ""
+	}
+	last := hist[len(hist)-1]
+	d := s.opts.Policy.Decide(hist, last.At, nil)
+	if d.Next.IsZero() {
+		return d.Reason
+	}
+	wait := d.Next.Sub(last.At)
+	earliest := last.At.Add(wait - time.Duration(float64(wait)*s.opts.Policy.Jitter))
+	if earliest.After(now) {
+		return "not due until " + d.Next.Format(time.RFC3339)
+	}
+	return ""
+}
