@@ -52,6 +52,20 @@ func Run(t *testing.T, open Opener) {
 		{"Rollback", testRollback},
 		{"SyncRuns", testSyncRuns},
 		{"ErrorCodes", testErrorCodes},
+		{"ConnectionRoundTrip", testConnectionRoundTrip},
+		{"CreateConnectionErrors", testCreateConnectionErrors},
+		{"FindConnection", testFindConnection},
+		{"LinkAccounts", testLinkAccounts},
+		{"ConnectionFilter", testConnectionFilter},
+		{"SetPassword", testSetPassword},
+		{"ConnectionUpdates", testConnectionUpdates},
+		{"DeleteConnection", testDeleteConnection},
+		{"Cursors", testCursors},
+		{"Circuits", testCircuits},
+		{"Leases", testLeases},
+		{"LineCounts", testLineCounts},
+		{"SyncRunFields", testSyncRunFields},
+		{"FindSyncRuns", testFindSyncRuns},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
