@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/bankfeed/bankfeed"
@@ -259,6 +260,9 @@ func connections(ctx context.Context, q querier, d *dialect, f ConnectionFilter)
 
 // Connection returns the connection with id, with its accounts.
 func (db *DB) Connection(ctx context.Context, id bankfeed.ConnectionID) (*bankfeed.Connection, error) {
+	if id <= 0 {
+		return nil, bankfeed.Errorf(bankfeed.ENotFound, "no connection %d", id)
+	}
 	cs, err := db.Connections(ctx, ConnectionFilter{ID: id})
 	if err != nil {
 		return nil, err
@@ -271,6 +275,10 @@ func (db *DB) Connection(ctx context.Context, id bankfeed.ConnectionID) (*bankfe
 
 // FindConnection returns the connection named ref, or whose id is ref.
 func (db *DB) FindConnection(ctx context.Context, ref string) (*bankfeed.Connection, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return nil, bankfeed.Errorf(bankfeed.EInvalid, "no connection given")
+	}
 	cs, err := db.Connections(ctx, ConnectionFilter{Name: ref})
 	if err != nil {
 		return nil, err
