@@ -6,8 +6,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -636,5 +638,67 @@ func TestSharedFile(t *testing.T) {
 	var check string
 	if err := db.QueryRowContext(t.Context(), `PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
 		t.Errorf("integrity check = %q, %v", check, err)
+	}
+}
+
+// TestRescueDeadWorker: a sync left running by a worker that is gone runs
+// again at the next start, while one of a live worker is left alone.
+func TestRescueDeadWorker(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		dead  bool
+		calls int
+	}{
+		{name: "dead worker", dead: true, calls: 2},
+		{name: "live worker", dead: false, calls: 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db := openDB(t)
+			f := newFakeSyncer()
+			release := f.hold(7)
+			defer release()
+			a := newRunner(t, db, f, Options{ID: "host-a/1/aaaa"})
+			start(t, a)
+			syncNow(t, a, 7, true)
+			waitFor(t, "the first sync", func() bool { _, running := f.count(7); return running == 1 })
+			// A second process starts and sees the first as dead (or not).
+			b := newRunner(t, db, f, Options{ID: "host-b/2/bbbb", Dead: func(id string) bool {
+				return tt.dead && id == "host-a/1/aaaa"
+			}})
+			if err := b.rescueDead(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if tt.dead {
+				waitFor(t, "the rescued sync", func() bool { n, _ := f.count(7); return n == 2 })
+			} else {
+				time.Sleep(100 * time.Millisecond) // a fetch or two: nothing may pick it up
+				if states := jobStates(t, db, 7); len(states) != 1 || states[0] != "running" {
+					t.Errorf("states = %v, want [running]", states)
+				}
+			}
+			release()
+			waitIdle(t, a)
+			if n, _ := f.count(7); n != tt.calls {
+				t.Errorf("syncs of connection 7 = %d, want %d", n, tt.calls)
+			}
+		})
+	}
+}
+
+func TestDeadWorker(t *testing.T) {
+	host, _ := os.Hostname()
+	for _, tt := range []struct {
+		id   string
+		want bool
+	}{
+		{host + "/" + strconv.Itoa(os.Getpid()) + "/ab", false}, // this process
+		{host + "/999999999/ab", true},                          // no such pid
+		{"elsewhere/999999999/ab", false},                       // another host: cannot tell
+		{"garbage", false},
+		{host + "/x/ab", false},
+	} {
+		if got := deadWorker(tt.id); got != tt.want {
+			t.Errorf("deadWorker(%q) = %v, want %v", tt.id, got, tt.want)
+		}
 	}
 }

@@ -2,10 +2,16 @@ package jobs
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -43,6 +49,14 @@ type Options struct {
 	// Now is the clock passed to Syncer.Due; time.Now when nil. River keeps
 	// its own timestamps (retries, leases) on the wall clock.
 	Now func() time.Time
+	// ID names this worker in River's jobs (attempted_by); host/pid/random
+	// when empty, which is what Dead understands.
+	ID string
+	// Dead reports whether the worker named id is gone for good, so its
+	// running syncs can run again at once instead of after River's rescue
+	// delay. When nil, a worker of this host whose process no longer runs
+	// is dead.
+	Dead func(id string) bool
 
 	// retryDelay, when set, replaces River's backoff between attempts of a
 	// failed sync, so tests need not wait for it.
@@ -74,6 +88,8 @@ const (
 
 // Runner queues and works sync jobs.
 type Runner struct {
+	db     *sql.DB
+	dead   func(id string) bool
 	client *river.Client[*sql.Tx]
 	syncer Syncer
 	log    *slog.Logger
@@ -119,7 +135,15 @@ func New(db *sql.DB, s Syncer, opts Options) (*Runner, error) {
 		opts.Now = time.Now
 	}
 
+	if opts.ID == "" {
+		opts.ID = workerID()
+	}
+	if opts.Dead == nil {
+		opts.Dead = deadWorker
+	}
 	r := &Runner{
+		db:     db,
+		dead:   opts.Dead,
 		syncer: s,
 		log:    opts.Logger,
 		now:    opts.Now,
@@ -134,6 +158,7 @@ func New(db *sql.DB, s Syncer, opts Options) (*Runner, error) {
 		return nil, fmt.Errorf("new job runner: %w", err)
 	}
 	client, err := river.NewClient(riversqlite.New(db), &river.Config{
+		ID:      opts.ID,
 		Logger:  slog.New(warnAndAbove{opts.Logger.Handler()}),
 		Workers: workers,
 		Queues: map[string]river.QueueConfig{
@@ -164,6 +189,9 @@ func New(db *sql.DB, s Syncer, opts Options) (*Runner, error) {
 // the periodic schedule. Cancelling ctx stops the runner hard, like a Stop
 // whose deadline has passed; prefer Stop.
 func (r *Runner) Start(ctx context.Context) error {
+	if err := r.rescueDead(ctx); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
 	if err := r.client.Start(ctx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
@@ -270,4 +298,50 @@ func (h warnAndAbove) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h warnAndAbove) WithGroup(name string) slog.Handler {
 	return warnAndAbove{h.Handler.WithGroup(name)}
+}
+
+// workerID names this process in River's jobs: host, pid and a random part.
+func workerID() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return host + "/" + strconv.Itoa(os.Getpid()) + "/" + hex.EncodeToString(b[:])
+}
+
+// deadWorker reports whether id names a process of this host that no
+// longer runs.
+func deadWorker(id string) bool {
+	parts := strings.Split(id, "/")
+	if len(parts) != 3 {
+		return false
+	}
+	host, _ := os.Hostname()
+	pid, err := strconv.Atoi(parts[1])
+	if parts[0] != host || err != nil || pid <= 0 || pid == os.Getpid() {
+		return false
+	}
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}
+
+// rescueDead makes the syncs that a dead worker left running available
+// again, so a sync killed with its process resumes on the next start
+// instead of after River's rescue delay. The syncer's leases keep this
+// safe: a run is committed whole or not at all.
+func (r *Runner) rescueDead(ctx context.Context) error {
+	res, err := r.client.JobList(ctx, river.NewJobListParams().Kinds(kindSync).
+		States(rivertype.JobStateRunning).First(10000))
+	if err != nil {
+		return fmt.Errorf("list running syncs: %w", err)
+	}
+	for _, j := range res.Jobs {
+		if len(j.AttemptedBy) == 0 || !r.dead(j.AttemptedBy[len(j.AttemptedBy)-1]) {
+			continue
+		}
+		if _, err := r.db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE id = ? AND state = 'running'`,
+			j.ID); err != nil {
+			return fmt.Errorf("rescue sync job %d: %w", j.ID, err)
+		}
+		r.log.Info("a sync left running by a stopped worker runs again", "job", j.ID, "worker", j.AttemptedBy[len(j.AttemptedBy)-1])
+	}
+	return nil
 }
