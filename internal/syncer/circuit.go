@@ -122,14 +122,21 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 				return err
 			}
 		}
-		if cir.Open && u.State != bankfeed.ConnNeedsAction {
-			if rank[u.State] < rank[bankfeed.ConnWaitingForBank] {
-				u.State = bankfeed.ConnWaitingForBank
+		if cir.Open {
+			if u.State != bankfeed.ConnNeedsAction {
+				if rank[u.State] < rank[bankfeed.ConnWaitingForBank] {
+					u.State = bankfeed.ConnWaitingForBank
+				}
+				if u.State == bankfeed.ConnWaitingForBank {
+					u.Reason = cir.Reason
+				}
 			}
-			if u.State == bankfeed.ConnWaitingForBank {
-				u.Reason = cir.Reason
+			if rc.verified.Load() != -1 {
+				// Nothing here is tried before the probe, and a circuit
+				// with no probe time waits for a manual sync; a login
+				// that waits for its user keeps waiting.
+				u.Next = cir.NextProbeAt
 			}
-			u.Next = cir.NextProbeAt
 		}
 		return tx.UpdateConnectionState(ctx, c.ID, u)
 	})

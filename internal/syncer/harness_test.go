@@ -167,3 +167,109 @@ func (e *env) lineCount() int64 {
 	}
 	return n
 }
+
+// conn returns a connection by name.
+func (e *env) conn(name string) *bankfeed.Connection {
+	e.t.Helper()
+	c, err := e.db.FindConnection(e.t.Context(), name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// lastSeq is the sequence number of fakebank's latest request record.
+func (e *env) lastSeq() int64 {
+	rs := e.bank.Requests(fakebank.Filter{})
+	if len(rs) == 0 {
+		return 0
+	}
+	return rs[len(rs)-1].Seq
+}
+
+var yes = true
+
+// signons counts the OFX requests that carried user's credentials after
+// sequence number since.
+func (e *env) signons(user string, since int64) int {
+	return e.bank.Count(fakebank.Filter{User: user, Channel: fakebank.ChannelOFX, Signon: &yes, Since: since})
+}
+
+// requests counts the OFX requests to an institution after since.
+func (e *env) requests(inst string, since int64) int {
+	return e.bank.Count(fakebank.Filter{Institution: inst, Channel: fakebank.ChannelOFX, Since: since})
+}
+
+// fault switches a fault on.
+func (e *env) fault(spec fakebank.FaultSpec) {
+	e.t.Helper()
+	if _, err := e.bank.AddFault(spec); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// accountID returns the feed account of a bank account number.
+func (e *env) accountID(number string) bankfeed.AccountID {
+	e.t.Helper()
+	accts, err := e.db.Accounts(e.t.Context(), bankfeed.AccountFilter{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, a := range accts {
+		if a.Number == number {
+			return a.ID
+		}
+	}
+	e.t.Fatalf("no feed account for %s", number)
+	return 0
+}
+
+// runs lists an account's runs, newest first.
+func (e *env) runs(id bankfeed.AccountID) []*bankfeed.SyncRun {
+	e.t.Helper()
+	runs, err := e.db.FindSyncRuns(e.t.Context(), store.SyncRunFilter{AccountID: id})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return runs
+}
+
+// linesByRun counts the lines each sync run wrote.
+func (e *env) linesByRun() map[bankfeed.SyncRunID]int {
+	e.t.Helper()
+	out := map[bankfeed.SyncRunID]int{}
+	err := e.db.EachLine(e.t.Context(), bankfeed.LineFilter{}, func(l *bankfeed.Line) error {
+		if l.SyncRunID != nil {
+			out[*l.SyncRunID]++
+		}
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+// noLeases fails when a lease is left behind.
+func (e *env) noLeases() {
+	e.t.Helper()
+	ls, err := e.db.Leases(e.t.Context())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if len(ls) > 0 {
+		e.t.Errorf("leases left: %+v", ls)
+	}
+}
+
+// newSyncer returns another worker on the same store, bank and clock.
+func (e *env) newSyncer(opts Options) *Syncer {
+	opts.HTTP = e.http
+	if opts.Now == nil {
+		opts.Now = e.clock.Now
+	}
+	if opts.Rand == nil {
+		opts.Rand = func() float64 { return 0.5 }
+	}
+	return New(e.db, e.key, opts)
+}
