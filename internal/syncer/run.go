@@ -126,7 +126,10 @@ func (s *Syncer) Sync(ctx context.Context, id bankfeed.ConnectionID, manual bool
 		switch {
 		case !a.Enabled:
 			ar.Skipped = "switched off"
-		case !manual:
+		case !manual && c.State != bankfeed.ConnNew:
+			// An automatic sync tries the accounts their history makes
+			// due; a new connection, or one whose user just acted (a new
+			// password, Resume, Reset), tries them all.
 			if why := s.notDue(histories[a.AccountID], now); why != "" {
 				ar.Skipped = why
 			} else {
