@@ -12,15 +12,23 @@ import (
 // takeProbe takes the right to test an institution's open circuit: one
 // worker probes, the others wait for its verdict.
 func (s *Syncer) takeProbe(ctx context.Context, inst bankfeed.InstitutionID) (bool, error) {
+	name := probeLease(inst)
+	if !s.claims.claim(name) {
+		return false, nil // another sync of this worker probes
+	}
 	var ok bool
 	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
-		ok, _, err = s.take(ctx, tx, probeLease(inst))
+		ok, _, err = s.take(ctx, tx, name)
 		return err
 	})
+	if err != nil || !ok {
+		s.claims.drop(name)
+	}
 	return ok, err
 }
 
 func (s *Syncer) dropProbe(inst bankfeed.InstitutionID) {
+	defer s.claims.drop(probeLease(inst))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.db.Update(ctx, func(tx *store.Tx) error {

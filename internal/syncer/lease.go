@@ -63,7 +63,7 @@ var errBusy = errors.New("another sync of this account is running")
 type held struct {
 	account string
 	slot    string
-	release func() // gives the in-process slot back
+	release func() // gives the in-process slot and claims back
 }
 
 // slots bounds the syncs running at once per institution: in this process
@@ -89,9 +89,40 @@ func (s *slots) sem(id bankfeed.InstitutionID) chan struct{} {
 	return c
 }
 
+// claims are the leases this Syncer's goroutines hold or are taking. The
+// store renews a lease for the holder that has it, and all the goroutines
+// of a Syncer hold under its one name: without claims two of them would
+// both take one account, one institution slot or one probe.
+type claims struct {
+	mu    sync.Mutex
+	names map[string]bool
+}
+
+// claim reports whether name was free in this process, and claims it.
+func (c *claims) claim(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.names[name] {
+		return false
+	}
+	if c.names == nil {
+		c.names = map[string]bool{}
+	}
+	c.names[name] = true
+	return true
+}
+
+func (c *claims) drop(names ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, n := range names {
+		delete(c.names, n)
+	}
+}
+
 // acquire takes the account's lease and a slot of its institution, waiting
 // for a slot as long as ctx allows. It returns errBusy at once when another
-// worker syncs the account.
+// worker, or another goroutine of this one, syncs the account.
 func (s *Syncer) acquire(ctx context.Context, inst bankfeed.InstitutionID, acct bankfeed.AccountID) (*held, error) {
 	sem := s.slots.sem(inst)
 	select {
@@ -99,15 +130,21 @@ func (s *Syncer) acquire(ctx context.Context, inst bankfeed.InstitutionID, acct 
 	case <-ctx.Done():
 		return nil, context.Cause(ctx)
 	}
-	h := &held{account: accountLease(acct), release: func() { <-sem }}
+	free := func() { <-sem }
+	h := &held{account: accountLease(acct)}
 	wait := 20 * time.Millisecond
 	for {
 		ok, err := s.tryAcquire(ctx, inst, h)
-		if err != nil || ok {
-			if err != nil {
-				h.release()
+		if err != nil {
+			free()
+			return nil, err
+		}
+		if ok {
+			h.release = func() {
+				s.claims.drop(h.account, h.slot)
+				free()
 			}
-			return h, err
+			return h, nil
 		}
 		// Every slot is held by another worker: wait for one.
 		t := time.NewTimer(wait)
@@ -115,7 +152,7 @@ func (s *Syncer) acquire(ctx context.Context, inst bankfeed.InstitutionID, acct 
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			h.release()
+			free()
 			return nil, context.Cause(ctx)
 		}
 		wait = min(wait*2, time.Second)
@@ -125,9 +162,11 @@ func (s *Syncer) acquire(ctx context.Context, inst bankfeed.InstitutionID, acct 
 // tryAcquire takes the account's lease and a free slot in one transaction,
 // or neither.
 func (s *Syncer) tryAcquire(ctx context.Context, inst bankfeed.InstitutionID, h *held) (bool, error) {
+	if !s.claims.claim(h.account) {
+		return false, fmt.Errorf("%w (%s)", errBusy, s.holder)
+	}
 	got := false
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
-		got = false
 		ok, cur, err := s.take(ctx, tx, h.account)
 		if err != nil {
 			return err
@@ -137,19 +176,29 @@ func (s *Syncer) tryAcquire(ctx context.Context, inst bankfeed.InstitutionID, h 
 		}
 		for k := range s.opts.InstitutionLimit {
 			name := slotLease(inst, k)
-			if ok, _, err = s.take(ctx, tx, name); err != nil {
-				return err
+			if !s.claims.claim(name) {
+				continue // ours already, in another goroutine
 			}
-			if ok {
-				h.slot = name
-				got = true
-				return nil
+			if ok, _, err = s.take(ctx, tx, name); err != nil || !ok {
+				s.claims.drop(name)
+				if err != nil {
+					return err
+				}
+				continue
 			}
+			h.slot = name
+			got = true
+			return nil
 		}
 		// No slot: let go of the account too, and wait outside the
 		// transaction.
 		return tx.ReleaseLease(ctx, h.account, s.holder)
 	})
+	if err != nil || !got {
+		s.claims.drop(h.account, h.slot)
+		h.slot = ""
+		got = false
+	}
 	return got, err
 }
 

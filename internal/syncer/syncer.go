@@ -85,6 +85,7 @@ type Syncer struct {
 	log    *slog.Logger
 	holder string
 	slots  slots
+	claims claims
 
 	mu      sync.Mutex
 	clients map[string]*ofxdirect.Client // by CA file
