@@ -261,7 +261,20 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 
 	run := &bankfeed.SyncRun{AccountID: a.AccountID, ConnectionID: c.ID, Trigger: rc.trigger, StartedAt: s.now()}
 	var cursorEnd time.Time
+	paused := ""
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		if rc.trigger != bankfeed.TriggerProbe {
+			// A circuit opened since this sync began (another sync met
+			// the bank failing) pauses it: only the probe tests the bank.
+			cir, err := tx.Circuit(ctx, c.InstitutionID)
+			if err != nil {
+				return err
+			}
+			if cir.Open {
+				paused = "waiting for the bank: " + cir.Reason
+				return nil
+			}
+		}
 		cur, err := tx.Cursor(ctx, a.AccountID)
 		if err != nil {
 			return err
@@ -278,6 +291,13 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 		s.releaseAlone(h)
 		rc.fail(err)
 		ar.Skipped = "not synced: " + err.Error()
+		return
+	}
+	if paused != "" {
+		s.releaseAlone(h)
+		rc.halt(paused)
+		ar.Skipped = paused
+		s.progress(Event{Connection: c, Account: a, Step: "skipped", Why: paused})
 		return
 	}
 
