@@ -103,13 +103,22 @@ func TestCircuit(t *testing.T) {
 				t.Fatalf("after a failed probe: circuit %+v", cir)
 			}
 			e.noLeases()
+			// A sync that found another testing the bank left its
+			// connection as it was; the next records the wait.
+			e.sync("alice", false)
+			if a := e.conn("alice"); !a.NextAttemptAt.Equal(cir.NextProbeAt) {
+				t.Errorf("alice next %v, want the probe at %v", a.NextAttemptAt, cir.NextProbeAt)
+			}
 
 			// The bank is back: the next probe closes the circuit and wakes
 			// the other connection.
 			e.bank.ClearFaults()
-			e.clock.Add(cir.NextProbeAt.Sub(e.clock.Now()))
+			e.clock.Add(cir.NextProbeAt.Sub(e.clock.Now()) - time.Second)
+			if a := e.conn("alice"); !a.NextAttemptAt.After(e.clock.Now()) {
+				t.Fatalf("alice next %v", a.NextAttemptAt)
+			}
 			since = e.lastSeq()
-			res := e.sync("dave", false)
+			res := e.sync("dave", true) // the user, a second early: the probe
 			if !res.Probe || len(res.Accounts) != 1 || res.Accounts[0].Run == nil || res.Accounts[0].Run.Trigger != bankfeed.TriggerProbe ||
 				res.Accounts[0].Run.Outcome != bankfeed.OutcomeOK {
 				t.Fatalf("probe: %+v %+v", res, res.Accounts)
