@@ -161,9 +161,10 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 // dailyJitter spreads the daily round: up to a tenth of the interval either
 // way, so a thousand connections do not all ask at midnight.
 func (s *Syncer) dailyJitter() time.Duration {
-	spread := float64(s.opts.Policy.Daily) / 10
-	return time.Duration(math.Round((s.opts.Rand()*2 - 1) * spread))
+	return time.Duration(math.Round((s.opts.Rand()*2 - 1) * float64(s.dailySpread())))
 }
+
+func (s *Syncer) dailySpread() time.Duration { return s.opts.Policy.Daily / 10 }
 
 func laterOf(a, b time.Time) time.Time {
 	if a.After(b) {

@@ -543,20 +543,23 @@ func (s *Syncer) manualWarning(c *bankfeed.Connection, hs map[bankfeed.AccountID
 }
 
 // notDue says why an account is not due for an automatic sync at now, or
-// "" when it is. Its next attempt is decided as of its last attempt; it is
-// due from the earliest time jitter could have put that attempt at.
+// "" when it is. Its next attempt is decided as of its last attempt, with
+// the least jitter: it is due from the earliest time jitter could have put
+// that attempt at (the daily round's spread after a success), and never
+// before a time the bank gave, which has no jitter.
 func (s *Syncer) notDue(hist []scheduler.Attempt, now time.Time) string {
 	if len(hist) == 0 {
 		return ""
 	}
 	last := hist[len(hist)-1]
-	d := s.opts.Policy.Decide(hist, last.At, nil)
+	d := s.opts.Policy.Decide(hist, last.At, func() float64 { return 0 })
 	if d.Next.IsZero() {
 		return d.Reason
 	}
-	wait := d.Next.Sub(last.At)
-	earliest := last.At.Add(wait - time.Duration(float64(wait)*s.opts.Policy.Jitter))
-	if earliest.After(now) {
+	if last.Class == "" {
+		d.Next = d.Next.Add(-s.dailySpread())
+	}
+	if d.Next.After(now) {
 		return "not due until " + d.Next.Format(time.RFC3339)
 	}
 	return ""
