@@ -40,8 +40,9 @@ and duplicate lines, the failure class and when bankfeed tries again, and
 each failure is explained. With --json, one JSON object per connection,
 one per line, and no progress.
 
-Exit status: 0 when every account synced, 1 when any failed (or a
-connection could not list its accounts).`
+Exit status: 0 when every account synced, 1 when any failed or a
+connection could not list its accounts (those left waiting for you do not
+count), 3 for an error inside bankfeed.`
 
 func newSyncCmd(e *env) *cobra.Command {
 	var conn string
@@ -145,7 +146,8 @@ func runSync(ctx context.Context, e *env, ref string, asJSON bool) error {
 		return err
 	}
 	if len(errs) > 0 {
-		return errors.Join(errs...)
+		// The banks' failures are in the results: these are bankfeed's own.
+		return &exitError{code: exitInternal, err: errors.Join(errs...)}
 	}
 	if failed > 0 {
 		return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d %s did not sync fully", failed, len(results),
