@@ -221,8 +221,10 @@ type connectJSON struct {
 	Accounts      []connectAccount         `json:"accounts"`
 	FailureClass  bankfeed.FailureClass    `json:"failure_class,omitempty"`
 	Error         string                   `json:"error,omitempty"`
-	BankSaid      string                   `json:"bank_said,omitempty"`
-	WhatToDo      string                   `json:"what_to_do,omitempty"`
+	// Failure is the class and the codes the bank answered with.
+	Failure  string `json:"-"`
+	BankSaid string `json:"bank_said,omitempty"`
+	WhatToDo string `json:"what_to_do,omitempty"`
 	// Exchange is the account list request and its answer, password
 	// redacted.
 	Exchange *ofxdirect.Exchange `json:"exchange,omitempty"`
@@ -257,6 +259,7 @@ func newConnectJSON(res *syncer.ConnectResult, before map[bankfeed.AccountID]int
 		out.FailureClass = res.Class
 		out.Error = res.Err.Error()
 		out.BankSaid = bankSaid(res.Err)
+		out.Failure = failureFacts(res.Class, res.Err)
 		out.WhatToDo = adviceFor(res.Class).todo(c.Name, c.Profile.PortalURL)
 		if !out.Saved {
 			out.WhatToDo = notSavedAdvice(res.Class)
@@ -307,7 +310,7 @@ func printConnect(w io.Writer, j *connectJSON, now time.Time) error {
 	if j.BankSaid != "" {
 		fmt.Fprintf(w, "  The bank said: \"%s\"\n", j.BankSaid)
 	}
-	fmt.Fprintf(w, "  Failure: %s\n", j.Error)
+	fmt.Fprintf(w, "  Failure: %s\n", j.Failure)
 	if !j.Saved {
 		fmt.Fprintln(w, "  Nothing was saved: no connection, no password.")
 		_, err := fmt.Fprintf(w, "  What to do: %s.\n", j.WhatToDo)
@@ -325,6 +328,28 @@ func institutionLabel(p bankfeed.Profile) string {
 		return p.Org
 	}
 	return "FID " + p.FID
+}
+
+// failureFacts says a failure's class and what the bank answered:
+// "bank.maintenance, HTTP 503"; with no answer, the error itself.
+func failureFacts(class bankfeed.FailureClass, err error) string {
+	var fe *ofxdirect.FetchError
+	if !errors.As(err, &fe) {
+		return err.Error()
+	}
+	facts := []string{string(class)}
+	if fe.HTTPStatus != 0 {
+		facts = append(facts, fmt.Sprintf("HTTP %d", fe.HTTPStatus))
+	}
+	for _, st := range fe.OFX {
+		if !st.OK() {
+			facts = append(facts, fmt.Sprintf("OFX %d", st.Code))
+		}
+	}
+	if len(facts) == 1 {
+		return err.Error()
+	}
+	return strings.Join(facts, ", ")
 }
 
 // bankSaid returns the bank's own words in a failure, if any.

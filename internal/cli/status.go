@@ -191,7 +191,10 @@ func troubleOf(is *syncer.InstitutionStatus, cs *syncer.ConnectionStatus, more *
 	worst := -1
 	for _, a := range cs.Accounts {
 		t.lines += more.lines[a.AccountID]
-		if r := stateRank(a.State); r > 0 && r > worst {
+		r := stateRank(a.State)
+		// Of two accounts as bad, the one whose last run failed tells
+		// more: the other may not have been tried.
+		if r > 0 && (r > worst || r == worst && failedRun(a.LastRun) && !failedRun(t.acct.LastRun)) {
 			worst, t.acct = r, a
 		}
 	}
@@ -200,6 +203,8 @@ func troubleOf(is *syncer.InstitutionStatus, cs *syncer.ConnectionStatus, more *
 	}
 	return t
 }
+
+func failedRun(r *bankfeed.SyncRun) bool { return r != nil && r.Outcome == bankfeed.OutcomeFailed }
 
 // stateRank orders states by how much they need saying; 0 and below are
 // fine.
@@ -227,7 +232,7 @@ func (t *trouble) print(w io.Writer, now time.Time) error {
 		state, reason, next, run = a.State, a.Reason, a.Next, a.LastRun
 	}
 	var class bankfeed.FailureClass
-	if run != nil && run.Outcome == bankfeed.OutcomeFailed {
+	if failedRun(run) {
 		class = bankfeed.FailureClass(run.FailureClass)
 	} else if c := t.inst.Circuit; c != nil && c.Open {
 		class = c.Class
@@ -239,7 +244,7 @@ func (t *trouble) print(w io.Writer, now time.Time) error {
 		what = adv.what + " (" + string(class) + ")"
 	}
 	fmt.Fprintf(w, "  What happened: %s.\n", what)
-	if run != nil && run.Outcome == bankfeed.OutcomeFailed {
+	if failedRun(run) {
 		if said := bankWords(run); said != "" && (run.HTTPStatus != 0 || run.OFXStatus != "") {
 			fmt.Fprintf(w, "  The bank said: \"%s\"\n", said)
 		} else if said != "" {
@@ -308,26 +313,26 @@ var advices = map[bankfeed.FailureClass]advice{
 	bankfeed.FailOffline:     {"this computer is offline", "nothing: bankfeed retries by itself once the network is back"},
 	bankfeed.FailDNS:         {"the bank's server name does not resolve", "nothing if it clears; if it goes on, check the connection's URL with the bank"},
 	bankfeed.FailUnreachable: {"the bank's server does not answer", "nothing: bankfeed retries by itself"},
-	bankfeed.FailTLSUntrusted: {"the bank's connection is not trusted (a certificate expired, for another name, or from an unknown issuer)",
+	bankfeed.FailTLSUntrusted: {"the bank's connection is not trusted: its certificate expired, names another server, or comes from an unknown issuer",
 		"check this computer's clock and any antivirus HTTPS scanning or proxy; a bank with its own CA needs --ca-file (remove the connection and connect again); then: bankfeed connection resume NAME"},
 	bankfeed.FailTLSIncompatible: {"the bank's server uses security that bankfeed does not accept",
 		"download a statement file from the bank's web site and bankfeed import it"},
 	bankfeed.FailMaintenance: {"the bank is down for maintenance", "nothing: bankfeed waits and tries again"},
 	bankfeed.FailServerError: {"the bank's server answered with an error", "nothing: bankfeed retries by itself; if it goes on for days, tell the bank"},
-	bankfeed.FailBlockedClient: {"the bank refused this software (a firewall, or an application version it no longer accepts)",
+	bankfeed.FailBlockedClient: {"the bank refused this software: a firewall, or an application version it no longer accepts",
 		"download a statement file from the bank's web site and bankfeed import it, and tell the bank; connecting again with another --app-ver or --user-agent may help"},
 	bankfeed.FailInvalidCredentials: {"the bank rejected the user ID or password",
 		"check them at the bank's web site, then: bankfeed connection password NAME"},
 	bankfeed.FailLocked: {"the bank locked the login", "call the bank to unlock it, then: bankfeed connection resume NAME"},
 	bankfeed.FailMFARequired: {"the bank wants a one-time code",
 		"bankfeed cannot answer codes yet: download a statement file from the bank's web site and bankfeed import it"},
-	bankfeed.FailActionRequired: {"the bank wants something done on its web site (new terms, a notice, a new password, approving this application)",
+	bankfeed.FailActionRequired: {"the bank wants something done on its web site, such as accepting new terms, choosing a new password or approving this application",
 		"log in at PORTAL, do what it asks, then: bankfeed connection resume NAME"},
 	bankfeed.FailConsentExpired: {"permission to read this bank expired or was revoked", "set it up again: bankfeed connection reset NAME"},
 	bankfeed.FailRateLimited:    {"the bank's rate limit was reached", "nothing: bankfeed waits until the limit resets"},
-	bankfeed.FailAccountNotFound: {"the bank no longer lists an account (closed, or renumbered)",
+	bankfeed.FailAccountNotFound: {"the bank no longer lists an account: closed, or renumbered",
 		"bankfeed connection reset NAME lists the accounts again; for a renumbered account, connect again with --link NEWNUMBER=FEEDACCOUNT"},
-	bankfeed.FailUnsupported: {"this connection cannot work as set up (the bank's ORG, FID, URL or OFX version?)",
+	bankfeed.FailUnsupported: {"this connection cannot work as set up: check the bank's ORG, FID, URL and OFX version",
 		"check the bank's settings, remove the connection and connect again, or import statement files instead"},
 	bankfeed.FailDataIncomplete: {"the bank's answer was cut short or did not add up, so none of it was kept", "nothing: bankfeed retries by itself"},
 	bankfeed.FailInternal:       {"an error inside bankfeed, not at the bank", "nothing: bankfeed retries by itself; bankfeed runs show ID has the details"},

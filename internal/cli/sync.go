@@ -123,6 +123,10 @@ func runSync(ctx context.Context, e *env, ref string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
+	if ctx.Err() != nil {
+		return &exitError{code: exitFailure, err: errors.New("interrupted: the runs that finished are recorded; " +
+			"the accounts still under way were left as they were")}
+	}
 	w := bufio.NewWriter(e.stdout)
 	failed := 0
 	var errs []error
@@ -497,11 +501,19 @@ func (p *syncProgress) redraw() {
 		wc, wa = max(wc, len(r.conn)), max(wa, len(r.acct))
 	}
 	for _, r := range p.rows {
-		fmt.Fprintf(&b, "\x1b[2K%-*s  %-*s  %s  %s\n", wc, r.conn, wa, r.acct, stepBar(r.step), r.text)
+		line := fmt.Sprintf("%-*s  %-*s  %s  %s", wc, r.conn, wa, r.acct, stepBar(r.step), r.text)
+		// A row that wraps would throw the redrawing off.
+		if rs := []rune(line); len(rs) > progressWidth {
+			line = string(rs[:progressWidth-1]) + "…"
+		}
+		b.WriteString("\x1b[2K" + line + "\n")
 	}
 	p.drawn = len(p.rows)
 	_, _ = io.WriteString(p.w, b.String())
 }
+
+// progressWidth bounds a progress row, to fit a terminal of 80 columns.
+const progressWidth = 79
 
 // stepBar is a bar of how far an account's sync has gone.
 func stepBar(step string) string {
