@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -149,9 +148,7 @@ func runConnect(ctx context.Context, e *env, name string, f *connectFlags) error
 	out := newConnectJSON(res, before, time.Now())
 	w := bufio.NewWriter(e.stdout)
 	if f.asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
+		enc := newJSONEncoder(w, true)
 		err = enc.Encode(out)
 	} else {
 		err = printConnect(w, out, time.Now())

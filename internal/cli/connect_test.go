@@ -268,6 +268,16 @@ func TestConnectSavesWhenTheBankIsDown(t *testing.T) {
 	if out := b.must("connections"); !strings.Contains(out, "waiting for bank") || !strings.Contains(out, "none listed yet") {
 		t.Fatalf("connections:\n%s", out)
 	}
+	// The first sync tries to list the accounts again; the bank is still
+	// down.
+	code, out, _ = b.run("", "sync")
+	if code != exitFailure || !strings.Contains(out, "harbor      -        not synced: the bank is down for maintenance") ||
+		!strings.Contains(out, "What happened: the bank is down for maintenance") {
+		t.Fatalf("sync with no accounts listed: exit %d\n%s", code, out)
+	}
+	if out := b.must("status"); !strings.Contains(out, "no accounts listed yet") {
+		t.Fatalf("status:\n%s", out)
+	}
 }
 
 func TestConnectPasswordSources(t *testing.T) {

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -19,6 +18,9 @@ import (
 func init() {
 	extraCommands = append(extraCommands, newConnectionsCmd, newConnectionCmd)
 }
+
+// noConnections is what the commands say when there is no connection.
+const noConnections = "No connections yet: bankfeed connect NAME --url URL --org ORG --fid FID --user USERID sets one up."
 
 func newConnectionsCmd(e *env) *cobra.Command {
 	var asJSON bool
@@ -43,8 +45,7 @@ password is never part of it.`,
 			}
 			w := bufio.NewWriter(e.stdout)
 			if asJSON {
-				enc := json.NewEncoder(w)
-				enc.SetEscapeHTML(false)
+				enc := newJSONEncoder(w, false)
 				for _, c := range conns {
 					if err := enc.Encode(c); err != nil {
 						return err
@@ -64,7 +65,7 @@ password is never part of it.`,
 
 func printConnections(ctx context.Context, w io.Writer, db *store.DB, conns []*bankfeed.Connection, now time.Time) error {
 	if len(conns) == 0 {
-		_, err := fmt.Fprintln(w, "No connections yet: bankfeed connect NAME --url URL --org ORG --fid FID --user USERID sets one up.")
+		_, err := fmt.Fprintln(w, noConnections)
 		return err
 	}
 	insts, err := db.Institutions(ctx)

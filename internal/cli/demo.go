@@ -126,13 +126,14 @@ func runDemo(ctx context.Context, e *env, dir string, keep, serve bool) (err err
 		return err
 	}
 	back := d.trouble(time.Now())
-	if _, err := d.sync(ctx, "4. Sync again"); err != nil {
+	second, err := d.sync(ctx, "4. Sync again")
+	if err != nil {
 		return err
 	}
 	if err := d.board(ctx); err != nil {
 		return err
 	}
-	d.explain(first, back)
+	d.explain(first, second, back)
 	d.lookAround(ctx, keep, serve)
 	fmt.Fprintf(d.w, "\n(demo took %.1f s)\n", time.Since(began).Seconds())
 	if !serve {
@@ -234,30 +235,43 @@ func kindWord(a *bankfeed.ConnectionAccount) string {
 	return string(a.Kind)
 }
 
-// sync syncs every connection and prints the summary table; it returns the
-// lines added.
-func (d *demo) sync(ctx context.Context, title string) (int, error) {
+// syncCounts is what a sync of the demo's connections added, per
+// connection.
+type syncCounts map[string]bankfeed.ImportCounts
+
+func (c syncCounts) total() bankfeed.ImportCounts {
+	var t bankfeed.ImportCounts
+	for _, n := range c {
+		t.Add(n)
+	}
+	return t
+}
+
+// sync syncs every connection and prints the summary table.
+func (d *demo) sync(ctx context.Context, title string) (syncCounts, error) {
 	fmt.Fprintf(d.w, "\n%s (bankfeed sync)\n", title)
 	var prog *syncProgress
 	if isTerminal(d.e.stderr) {
 		prog = newSyncProgress(d.e.stderr, true)
 	}
 	results := syncWith(ctx, d.db, d.key, d.opts, d.conns, prog)
-	added := 0
+	counts := syncCounts{}
 	for _, r := range results {
 		if r.err != nil {
-			return 0, fmt.Errorf("demo: sync %s: %w", r.conn.Name, r.err)
+			return nil, fmt.Errorf("demo: sync %s: %w", r.conn.Name, r.err)
 		}
+		n := counts[r.conn.Name]
 		for _, a := range r.res.Accounts {
 			if a.Run != nil {
-				added += a.Run.New
+				n.Add(a.Run.ImportCounts)
 			}
 		}
+		counts[r.conn.Name] = n
 	}
 	if err := writeTable(d.w, "   ", syncHead, syncRows(results, time.Now()), 3, 4); err != nil {
-		return 0, err
+		return nil, err
 	}
-	return added, nil
+	return counts, nil
 }
 
 // trouble switches on the two banks' faults and says so; it returns when
@@ -294,14 +308,17 @@ func (d *demo) board(ctx context.Context) error {
 }
 
 // explain says what just happened.
-func (d *demo) explain(first int, back time.Time) {
+func (d *demo) explain(first, second syncCounts, back time.Time) {
 	now := time.Now()
+	again := second[demoConnections[fakebank.DemoHealthy]]
 	fmt.Fprintf(d.w, "\nWhat just happened\n")
-	fmt.Fprintf(d.w, "   - fakebank served three banks over HTTPS on 127.0.0.1 with real OFX Direct Connect;\n")
-	fmt.Fprintf(d.w, "     each connection trusts its CA through --ca-file (%s).\n", d.caFile())
-	fmt.Fprintf(d.w, "   - The first sync stored %d lines, each account in one transaction with its run record.\n", first)
-	fmt.Fprintf(d.w, "   - The second sync asked Maple Street for a week it had already seen (the overlap that\n")
-	fmt.Fprintf(d.w, "     catches late postings): every line was a duplicate, and none was stored twice.\n")
+	fmt.Fprintf(d.w, "   - fakebank served three banks over HTTPS on 127.0.0.1 with real OFX Direct Connect; the\n")
+	fmt.Fprintf(d.w, "     connections trust its CA through their CA file (connect --ca-file): %s\n", d.caFile())
+	fmt.Fprintf(d.w, "   - The first sync stored %d lines, each account in one transaction with its run record.\n", first.total().New)
+	fmt.Fprintf(d.w, "   - The second sync asked %s again from a week before where it had got to (the\n", d.names[fakebank.DemoHealthy])
+	fmt.Fprintf(d.w, "     overlap that catches late postings): %d %s came back as duplicates and none was stored\n",
+		again.Duplicate, plural(again.Duplicate, "line", "lines"))
+	fmt.Fprintf(d.w, "     twice; %d %s new.\n", again.New, plural(again.New, "was", "were"))
 	fmt.Fprintf(d.w, "   - %s answered HTTP 503 with a Retry-After: bankfeed opened its circuit, so no\n", d.names[fakebank.DemoMaintenance])
 	fmt.Fprintf(d.w, "     connection there asks again before %s, when it said it would be back.\n", clockText(back, now))
 	fmt.Fprintf(d.w, "   - %s wants its terms accepted: no retry can do that, so bankfeed does not retry;\n", d.names[fakebank.DemoTerms])
@@ -315,13 +332,17 @@ func (d *demo) lookAround(ctx context.Context, keep, serve bool) {
 	flag := "--data-dir " + shellQuote(d.dir)
 	fmt.Fprintf(d.w, "\nLook around\n")
 	if !keep {
-		fmt.Fprintf(d.w, "   The data directory is removed now. Run bankfeed demo --keep to keep it, then:\n")
+		flag = "--data-dir DIR"
+		fmt.Fprintf(d.w, "   The data directory is removed now. bankfeed demo --keep keeps it; then, with the DIR it names:\n")
 	} else {
 		fmt.Fprintf(d.w, "   The data directory is kept: %s\n", d.dir)
 	}
 	fmt.Fprintf(d.w, "     bankfeed status %s\n", flag)
 	fmt.Fprintf(d.w, "     bankfeed runs %s\n", flag)
-	if run != 0 {
+	switch {
+	case !keep:
+		fmt.Fprintf(d.w, "     bankfeed runs show ID %s    # a run's exchange with its bank, password redacted\n", flag)
+	case run != 0:
 		fmt.Fprintf(d.w, "     bankfeed runs show %d %s    # the 503 as the bank sent it, password redacted\n", run, flag)
 	}
 	fmt.Fprintf(d.w, "     bankfeed lines --account 1 %s\n", flag)

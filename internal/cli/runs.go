@@ -68,8 +68,7 @@ object per run, one per line.`,
 			}
 			w := bufio.NewWriter(e.stdout)
 			if asJSON {
-				enc := json.NewEncoder(w)
-				enc.SetEscapeHTML(false)
+				enc := newJSONEncoder(w, false)
 				for _, r := range runs {
 					if err := enc.Encode(r); err != nil {
 						return err
@@ -213,9 +212,7 @@ are cookies. With --json, one JSON object.`,
 			}
 			w := bufio.NewWriter(e.stdout)
 			if asJSON {
-				enc := json.NewEncoder(w)
-				enc.SetEscapeHTML(false)
-				enc.SetIndent("", "  ")
+				enc := newJSONEncoder(w, true)
 				err = enc.Encode(j)
 			} else {
 				err = printRun(w, j)

@@ -57,9 +57,7 @@ func newStatusCmd(e *env) *cobra.Command {
 			}
 			w := bufio.NewWriter(e.stdout)
 			if asJSON {
-				enc := json.NewEncoder(w)
-				enc.SetEscapeHTML(false)
-				enc.SetIndent("", "  ")
+				enc := newJSONEncoder(w, true)
 				err = enc.Encode(board)
 			} else {
 				var more *boardMore
@@ -117,7 +115,7 @@ func moreOf(ctx context.Context, db *store.DB) (*boardMore, error) {
 func printBoard(w io.Writer, b *syncer.Board, more *boardMore) error {
 	now := b.At
 	if len(b.Institutions) == 0 {
-		_, err := fmt.Fprintln(w, "No connections yet: bankfeed connect NAME --url URL --org ORG --fid FID --user USERID sets one up.")
+		_, err := fmt.Fprintln(w, noConnections)
 		return err
 	}
 	var trouble []trouble
@@ -252,8 +250,15 @@ func (t *trouble) print(w io.Writer, now time.Time) error {
 		}
 		fmt.Fprintf(w, "  Details: bankfeed runs show %d\n", run.ID)
 	}
-	fmt.Fprintf(w, "  Your data is safe: %s %s stay as they are; a failed sync writes no line.\n",
-		countText(t.lines, "line", "lines"), theirFeeds(len(cs.Accounts)))
+	switch {
+	case len(cs.Accounts) == 0:
+		fmt.Fprintln(w, "  Your data is safe: the connection is kept, and the first sync that gets through lists its accounts.")
+	case t.lines == 0:
+		fmt.Fprintln(w, "  Your data is safe: a failed sync writes no line.")
+	default:
+		fmt.Fprintf(w, "  Your data is safe: %s %s stay as they are; a failed sync writes no line.\n",
+			countText(t.lines, "line", "lines"), theirFeeds(len(cs.Accounts)))
+	}
 	todo := "nothing: bankfeed retries by itself"
 	if class != "" {
 		todo = adv.todo(cs.Name, t.portal)
@@ -332,7 +337,7 @@ var advices = map[bankfeed.FailureClass]advice{
 	bankfeed.FailRateLimited:    {"the bank's rate limit was reached", "nothing: bankfeed waits until the limit resets"},
 	bankfeed.FailAccountNotFound: {"the bank no longer lists an account: closed, or renumbered",
 		"bankfeed connection reset NAME lists the accounts again; for a renumbered account, connect again with --link NEWNUMBER=FEEDACCOUNT"},
-	bankfeed.FailUnsupported: {"this connection cannot work as set up: check the bank's ORG, FID, URL and OFX version",
+	bankfeed.FailUnsupported: {"this connection cannot work as set up, likely for a wrong ORG, FID, URL or OFX version",
 		"check the bank's settings, remove the connection and connect again, or import statement files instead"},
 	bankfeed.FailDataIncomplete: {"the bank's answer was cut short or did not add up, so none of it was kept", "nothing: bankfeed retries by itself"},
 	bankfeed.FailInternal:       {"an error inside bankfeed, not at the bank", "nothing: bankfeed retries by itself; bankfeed runs show ID has the details"},
@@ -415,6 +420,17 @@ func clockText(t, now time.Time) string {
 		return t.Format("Mon 15:04")
 	}
 	return t.Format("2 Jan 15:04")
+}
+
+// newJSONEncoder returns an encoder that leaves <, > and & as they are,
+// indenting when asked.
+func newJSONEncoder(w io.Writer, indent bool) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if indent {
+		enc.SetIndent("", "  ")
+	}
+	return enc
 }
 
 // statusBoard builds the board. It needs no key: it opens no password.

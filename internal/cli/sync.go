@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -53,7 +52,7 @@ func newSyncCmd(e *env) *cobra.Command {
 		Long:  syncLong,
 		Example: `  bankfeed sync
   bankfeed sync --connection checking
-  bankfeed sync --json | jq .accounts[].run.new`,
+  bankfeed sync --json | jq '.accounts[].run.new'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSync(cmd.Context(), e, conn, asJSON)
@@ -112,7 +111,10 @@ func runSync(ctx context.Context, e *env, ref string, asJSON bool) error {
 		return err
 	}
 	if len(plan.run)+len(plan.waiting)+len(plan.disabled) == 0 {
-		_, err := fmt.Fprintln(e.stdout, "No connections yet: bankfeed connect NAME --url URL --org ORG --fid FID --user USERID sets one up.")
+		if asJSON {
+			return nil
+		}
+		_, err := fmt.Fprintln(e.stdout, noConnections)
 		return err
 	}
 	var prog *syncProgress
@@ -283,8 +285,7 @@ func leftOutJSON(c *bankfeed.Connection, why string) syncJSON {
 }
 
 func writeSyncJSON(w io.Writer, results []*syncResult, plan *syncPlan) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	enc := newJSONEncoder(w, false)
 	for _, r := range results {
 		if err := enc.Encode(toSyncJSON(r)); err != nil {
 			return err
@@ -353,7 +354,11 @@ func syncRows(results []*syncResult, now time.Time) [][]string {
 		}
 		c := r.res.Connection
 		if len(r.res.Accounts) == 0 {
-			rows = append(rows, []string{c.Name, "-", "not synced: " + r.res.Skipped, "", "", "", nextText(c.State, c.NextAttemptAt, now)})
+			why := r.res.Skipped
+			if stateRank(c.State) > 0 && c.Reason != "" {
+				why = c.Reason // the explanation below says the rest
+			}
+			rows = append(rows, []string{c.Name, "-", "not synced: " + why, "", "", "", nextText(c.State, c.NextAttemptAt, now)})
 			continue
 		}
 		for _, a := range r.res.Accounts {
