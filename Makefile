@@ -1,4 +1,4 @@
-# bankfeed: make build | test | lint | bench | fuzz | demo | clean
+# bankfeed: make build | test | lint | bench | fuzz | demo | demo-files | clean
 #
 # Tools come from the Go toolchain or are pinned here and fetched by `go run`,
 # so a fresh machine needs only Go (see go.mod for the version).
@@ -12,7 +12,7 @@ FUZZTIME    ?= 10m
 # Where `make demo` keeps its database; removed and recreated on every run.
 DEMO_DIR    ?= .demo
 
-.PHONY: all build test lint bench fuzz demo clean
+.PHONY: all build test lint bench fuzz demo demo-files clean
 
 all: build
 
@@ -47,9 +47,13 @@ fuzz:
 		done; \
 	done
 
+# Three simulated banks, connected and synced in a throwaway data directory.
+demo: build
+	$(BIN) demo
+
 # Import the sample statements in examples/ into a throwaway data directory
 # and list what was stored.
-demo: build
+demo-files: build
 	rm -rf $(DEMO_DIR)
 	BANKFEED_DATA_DIR=$(DEMO_DIR) $(BIN) import examples/*.ofx examples/*.qfx
 	BANKFEED_DATA_DIR=$(DEMO_DIR) $(BIN) accounts

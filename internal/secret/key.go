@@ -42,7 +42,8 @@ type KeyOptions struct {
 	// Nil means neither is set.
 	Getenv func(name string) string
 	// DefaultPath is the key file used when neither variable is set,
-	// normally DATA_DIR/secret.key. It is created on first run.
+	// kept apart from the data it protects (the CLI uses
+	// $XDG_CONFIG_HOME/bankfeed/key). It is created on first run.
 	DefaultPath string
 }
 
