@@ -1,8 +1,10 @@
 package syncer
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -97,7 +99,7 @@ func newEnv(t *testing.T, opts Options) *env {
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	dir := t.TempDir()
-	db, err := store.Open(t.Context(), dir, store.Options{Now: clk.Now})
+	db, err := openStore(t, dir, clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +121,36 @@ func newEnv(t *testing.T, opts Options) *env {
 	}
 	e.s = New(db, key, opts)
 	return e
+}
+
+// emptyStore is a new store's file, made once: migrating a store takes
+// longer than a test that uses it.
+var emptyStore struct {
+	once  sync.Once
+	bytes []byte
+	err   error
+}
+
+// openStore opens a new store in dir, from a copy of emptyStore.
+func openStore(t *testing.T, dir string, now func() time.Time) (*store.DB, error) {
+	emptyStore.once.Do(func() {
+		tmp := t.TempDir()
+		db, err := store.Open(context.Background(), tmp, store.Options{})
+		if err == nil {
+			err = db.Close()
+		}
+		if err == nil {
+			emptyStore.bytes, err = os.ReadFile(filepath.Join(tmp, store.FileName))
+		}
+		emptyStore.err = err
+	})
+	if emptyStore.err != nil {
+		return nil, emptyStore.err
+	}
+	if err := os.WriteFile(filepath.Join(dir, store.FileName), emptyStore.bytes, 0o600); err != nil {
+		return nil, err
+	}
+	return store.Open(t.Context(), dir, store.Options{Now: now})
 }
 
 // profile is how to reach a fakebank institution.

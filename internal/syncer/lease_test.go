@@ -117,7 +117,7 @@ func TestConcurrentSyncs(t *testing.T) {
 			for len(workers) < tc.workers {
 				workers = append(workers, e.newSyncer(Options{InstitutionLimit: tc.limit}))
 			}
-			e.fault(fakebank.FaultSpec{Kind: fakebank.FaultLatency, Institution: "sgml", Params: map[string]string{"delay": "100ms"}})
+			e.fault(fakebank.FaultSpec{Kind: fakebank.FaultLatency, Institution: "sgml", Params: map[string]string{"delay": "60ms"}})
 			f := countInflight(e)
 			for round := range 2 {
 				var wg sync.WaitGroup
