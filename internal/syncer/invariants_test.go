@@ -54,22 +54,14 @@ func (l *ledger) bankAccount(number string) (*fakebank.Institution, *fakebank.Ac
 	return nil, nil
 }
 
-// requestDay is the bank's day a window's time names (fakebank reads a
-// midnight UTC as a bare date).
-func requestDay(t time.Time, loc *time.Location) fakebank.Day {
-	if t.Location() == time.UTC && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
-		return fakebank.DayOf(t, time.UTC)
-	}
-	return fakebank.DayOf(t, loc)
-}
-
 // served returns the FITIDs the book has for a run's window.
 func (l *ledger) served(run *bankfeed.SyncRun, in *fakebank.Institution, a *fakebank.Account) map[string]bool {
 	if w, ok := l.windows[run.ID]; ok {
 		return w
 	}
 	loc := l.e.bank.Scenario().Location()
-	from, to := requestDay(run.WindowStart, loc), requestDay(run.WindowEnd, loc)
+	// The client sends times with a zone: the bank reads them in its own.
+	from, to := fakebank.DayOf(run.WindowStart, loc), fakebank.DayOf(run.WindowEnd, loc)
 	if today := fakebank.DayOf(run.StartedAt, loc); to.After(today) {
 		to = today
 	}

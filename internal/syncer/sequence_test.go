@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,9 +15,12 @@ import (
 	"github.com/bankfeed/bankfeed/internal/store"
 )
 
-// sequenceSeeds is how many random sequences TestDedupeSequences replays:
-// -seeds 300 for a longer look.
-var sequenceSeeds = flag.Int("seeds", 30, "random sequences TestDedupeSequences replays")
+// How many random sequences TestDedupeSequences replays, and how long:
+// -seeds 300 -steps 40 for a longer look.
+var (
+	sequenceSeeds = flag.Int("seeds", 30, "random sequences TestDedupeSequences replays")
+	sequenceSteps = flag.Int("steps", 15, "steps of each random sequence")
+)
 
 // logins are the connections the sequences play with: two at one bank,
 // one at another.
@@ -57,6 +61,8 @@ func (o op) String() string {
 		return fmt.Sprintf("fault %s on %s", o.kind, logins[o.login].name)
 	case "auto":
 		return "automatic round"
+	case "race":
+		return "two workers syncing everything at once"
 	case "clear":
 		return "clear faults"
 	}
@@ -85,10 +91,12 @@ func randomOps(rng *rand.Rand, n int) []op {
 			o.what = "auto"
 		case r < 88:
 			o.what = "reset"
-		case r < 94:
+		case r < 91:
 			o.what = "reconnect"
-		default:
+		case r < 95:
 			o.what = "relink"
+		default:
+			o.what = "race"
 		}
 		ops[i] = o
 	}
@@ -101,6 +109,7 @@ type sequencePlayer struct {
 	e      *env
 	ledger *ledger
 	conns  map[string]bankfeed.ConnectionID
+	other  *Syncer // a second worker on the store
 	lines  int64
 	okRuns int
 	// figures
@@ -219,6 +228,19 @@ func (p *sequencePlayer) play(o op) {
 				p.t.Errorf("automatic round asked %s, whose %s", r.Institution, why)
 			}
 		}
+	case "race":
+		var wg sync.WaitGroup
+		for k, w := range []*Syncer{e.s, p.other} {
+			for _, id := range p.conns {
+				wg.Go(func() {
+					if _, err := w.Sync(p.t.Context(), id, k == 0); err != nil {
+						p.t.Errorf("sync %d: %v", id, err)
+					}
+				})
+			}
+		}
+		wg.Wait()
+		p.syncs += 2 * len(p.conns)
 	case "reset":
 		if id := p.connected(l.name); id != 0 {
 			if err := e.s.Reset(p.t.Context(), id, ""); err != nil {
@@ -258,7 +280,7 @@ func (p *sequencePlayer) check(step int, o op) {
 // play plays a sequence on a fresh env with every login connected.
 func playSequence(t *testing.T, ops []op) *sequencePlayer {
 	e := newEnv(t, Options{})
-	p := &sequencePlayer{t: t, e: e, ledger: newLedger(e), conns: map[string]bankfeed.ConnectionID{}}
+	p := &sequencePlayer{t: t, e: e, ledger: newLedger(e), conns: map[string]bankfeed.ConnectionID{}, other: e.newSyncer(Options{})}
 	for i := range logins {
 		p.connect(i, false)
 	}
@@ -277,7 +299,8 @@ func playSequence(t *testing.T, ops []op) *sequencePlayer {
 }
 
 // TestDedupeSequences replays sequences of clock steps, faults, manual and
-// automatic syncs, resets, reconnects and relinks, and after every step
+// automatic syncs (some on two workers at once), resets, reconnects and
+// relinks, and after every step
 // finds no FITID twice in an account, every line in the bank's book and in
 // a successful run's window, every such window's lines all there, failed
 // runs without lines, and lines that only grow, by successful runs.
@@ -304,7 +327,7 @@ func TestDedupeSequences(t *testing.T) {
 		})
 	}
 
-	seeds, steps := *sequenceSeeds, 15
+	seeds, steps := *sequenceSeeds, *sequenceSteps
 	var total struct {
 		steps, syncs, okRuns, failedRuns, duplicates int
 	}
