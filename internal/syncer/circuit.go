@@ -67,7 +67,7 @@ var rank = map[bankfeed.ConnectionState]int{
 func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 	c := res.Connection
 	now := s.now()
-	succeeded := false
+	succeeded := rc.listed
 	u := store.ConnectionUpdate{State: bankfeed.ConnOK}
 	worst := -1
 	for _, ar := range res.Accounts {

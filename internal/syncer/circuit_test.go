@@ -218,3 +218,59 @@ func TestCircuitOpensMidSync(t *testing.T) {
 	}
 	e.noLeases()
 }
+
+// TestAccountListFailureBacksOff fails the bank while a reset connection
+// lists its accounts again, and runs the scheduler's rounds for four hours:
+// the failure opens the circuit and the retries back off as a statement's
+// would, instead of asking every minute. The list that gets through closes
+// the circuit, and the accounts sync from the first window.
+func TestAccountListFailureBacksOff(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.connect("alice", "sgml", "alice")
+	e.sync("alice", false)
+	if err := e.s.Reset(t.Context(), e.conn("alice").ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.fault(fakebank.FaultSpec{Kind: fakebank.FaultHTTP500, Institution: "sgml"})
+	since := e.lastSeq()
+	for range 4 * 60 {
+		due, err := e.s.Due(t.Context(), e.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range due {
+			if _, err := e.s.Sync(t.Context(), id, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.clock.Add(time.Minute)
+	}
+	c := e.conn("alice")
+	cir := e.circuitOf(c)
+	n := e.requests("sgml", since)
+	t.Logf("%d requests in 4 hours; %s: %s", n, c.State, c.Reason)
+	// 3 quick retries, then 15m and 1h: 6 requests.
+	if n > 6 {
+		t.Errorf("%d requests in 4 hours to a bank failing to list the accounts", n)
+	}
+	if cir == nil || !cir.Open || !c.NextAttemptAt.Equal(cir.NextProbeAt) || c.State != bankfeed.ConnWaitingForBank {
+		t.Errorf("alice %s next %v, circuit %+v", c.State, c.NextAttemptAt, cir)
+	}
+
+	e.bank.ClearFaults()
+	e.clock.Add(cir.NextProbeAt.Sub(e.clock.Now()))
+	res := e.sync("alice", false)
+	if !res.Probe || len(res.Accounts) != 3 {
+		t.Fatalf("probe: %+v", res)
+	}
+	// The bank answered the list: the reset's sync asks the first window.
+	for _, ar := range res.Accounts {
+		if ar.Run == nil || ar.Run.Outcome != bankfeed.OutcomeOK || !ar.Run.WindowStart.Equal(e.clock.Now().Add(-DefaultFirstWindow)) {
+			t.Errorf("%s: %+v %q", ar.Account.Number, ar.Run, ar.Skipped)
+		}
+	}
+	if cir := e.circuitOf(c); cir.Open {
+		t.Errorf("circuit open after the bank answered: %+v", cir)
+	}
+	checkLines(t, e)
+}

@@ -193,7 +193,8 @@ func (s *Syncer) link(ctx context.Context, tx *store.Tx, c *bankfeed.Connection,
 
 // discover lists a connection's accounts on its first sync, when connect
 // could not. A failure is recorded on the connection (no account has a run
-// to hold it) and stops the sync.
+// to hold it), and a failure of the bank on its institution's circuit, and
+// stops the sync.
 func (s *Syncer) discover(ctx context.Context, c *bankfeed.Connection, client *ofxdirect.Client,
 	creds ofxdirect.Credentials, res *Result) error {
 	infos, _, ferr := client.Accounts(ctx, institution(c.Profile), creds)
@@ -206,14 +207,41 @@ func (s *Syncer) discover(ctx context.Context, c *bankfeed.Connection, client *o
 		if class == "" {
 			class = bankfeed.FailInternal
 		}
-		d := s.opts.Policy.Decide([]scheduler.Attempt{{At: now, Class: class, RetryAfter: retryAfterOf(ferr)}}, now, s.opts.Rand)
-		u := store.ConnectionUpdate{State: bankfeed.ConnectionState(d.State), Reason: d.Reason, Next: d.Next}
-		if class.NeedsUser() {
-			f := false
-			u.Verified = &f
-		}
+		hist := []scheduler.Attempt{{At: now, Class: class, RetryAfter: retryAfterOf(ferr)}}
 		res.Skipped = "could not list the accounts: " + ferr.Error()
-		err := s.db.Update(ctx, func(tx *store.Tx) error { return tx.UpdateConnectionState(ctx, c.ID, u) })
+		var u store.ConnectionUpdate
+		err := s.db.Update(ctx, func(tx *store.Tx) error {
+			var cir *bankfeed.Circuit
+			if opensCircuit(class) {
+				var err error
+				if cir, err = tx.Circuit(ctx, c.InstitutionID); err != nil {
+					return err
+				}
+				// No account holds the history of a failure to list the
+				// accounts: the circuit's failures stand in for it, so
+				// the retries back off.
+				if cir.Open {
+					prior := make([]scheduler.Attempt, cir.Failures, cir.Failures+1)
+					for i := range prior {
+						prior[i] = scheduler.Attempt{At: cir.OpenedAt, Class: class}
+					}
+					hist = append(prior, hist...)
+				}
+			}
+			d := s.opts.Policy.Decide(hist, now, s.opts.Rand)
+			u = store.ConnectionUpdate{State: bankfeed.ConnectionState(d.State), Reason: d.Reason, Next: d.Next}
+			if class.NeedsUser() {
+				f := false
+				u.Verified = &f
+			}
+			if cir != nil {
+				if err := openCircuit(ctx, tx, cir, class, d, now); err != nil {
+					return err
+				}
+				u.Next = cir.NextProbeAt
+			}
+			return tx.UpdateConnectionState(ctx, c.ID, u)
+		})
 		c.State, c.Reason, c.NextAttemptAt = u.State, u.Reason, u.Next
 		return err
 	}

@@ -106,10 +106,16 @@ func (s *Syncer) Sync(ctx context.Context, id bankfeed.ConnectionID, manual bool
 		res.Probe = true
 	}
 
+	// A new connection, or one whose user just acted (a new password,
+	// Resume, Reset), tries every account, and so does one that has just
+	// listed its accounts again.
+	fresh := c.State == bankfeed.ConnNew
+	listed := false
 	if len(c.Accounts) == 0 {
 		if err := s.discover(ctx, c, client, creds, res); err != nil || res.Skipped != "" {
 			return res, err
 		}
+		fresh, listed = true, true
 	}
 
 	histories, err := s.histories(ctx, c)
@@ -126,10 +132,7 @@ func (s *Syncer) Sync(ctx context.Context, id bankfeed.ConnectionID, manual bool
 		switch {
 		case !a.Enabled:
 			ar.Skipped = "switched off"
-		case !manual && c.State != bankfeed.ConnNew:
-			// An automatic sync tries the accounts their history makes
-			// due; a new connection, or one whose user just acted (a new
-			// password, Resume, Reset), tries them all.
+		case !manual && !fresh:
 			if why := s.notDue(histories[a.AccountID], now); why != "" {
 				ar.Skipped = why
 			} else {
@@ -152,7 +155,7 @@ func (s *Syncer) Sync(ctx context.Context, id bankfeed.ConnectionID, manual bool
 	case manual:
 		trigger = bankfeed.TriggerManual
 	}
-	rc := &runCtx{s: s, c: c, client: client, creds: creds, trigger: trigger}
+	rc := &runCtx{s: s, c: c, client: client, creds: creds, trigger: trigger, listed: listed}
 	// An unproven password, or a bank that may still be down, is tried on
 	// one account first: a rejected password is sent once, not once per
 	// account, and a probe is one request.
@@ -188,6 +191,7 @@ type runCtx struct {
 	client  *ofxdirect.Client
 	creds   ofxdirect.Credentials
 	trigger string
+	listed  bool // the bank answered the account list
 
 	mu       sync.Mutex
 	stop     string // why the remaining accounts are not tried
@@ -478,24 +482,31 @@ func (s *Syncer) commitFailed(ctx context.Context, run *bankfeed.SyncRun, c *ban
 			if err != nil {
 				return err
 			}
-			if !cir.Open {
-				cir.OpenedAt = now
-				cir.Failures = 0
-			}
-			cir.Open = true
-			cir.Class = class
-			cir.Failures++
-			cir.Reason = d.Reason
-			if !d.Next.After(cir.NextProbeAt) && cir.NextProbeAt.After(now) {
-				d.Next = cir.NextProbeAt // a probe already set later by another failure stands
-			}
-			cir.NextProbeAt = d.Next
-			if err := tx.SetCircuit(ctx, cir); err != nil {
+			if err := openCircuit(ctx, tx, cir, class, d, now); err != nil {
 				return err
 			}
 		}
 		return s.releaseTx(ctx, tx, h)
 	})
+}
+
+// openCircuit opens an institution's circuit, or keeps it open, after a
+// failure of the bank that the policy decided as d.
+func openCircuit(ctx context.Context, tx *store.Tx, cir *bankfeed.Circuit, class bankfeed.FailureClass,
+	d scheduler.Decision, now time.Time) error {
+	if !cir.Open {
+		cir.OpenedAt = now
+		cir.Failures = 0
+	}
+	cir.Open = true
+	cir.Class = class
+	cir.Failures++
+	cir.Reason = d.Reason
+	if !d.Next.After(cir.NextProbeAt) && cir.NextProbeAt.After(now) {
+		d.Next = cir.NextProbeAt // a probe already set later by another failure stands
+	}
+	cir.NextProbeAt = d.Next
+	return tx.SetCircuit(ctx, cir)
 }
 
 func attempt(r *bankfeed.SyncRun) scheduler.Attempt {
