@@ -70,6 +70,7 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 	succeeded := rc.listed
 	u := store.ConnectionUpdate{State: bankfeed.ConnOK}
 	worst := -1
+	var refused, worked time.Time // the accounts' last refusal of the login, and last success
 	for _, ar := range res.Accounts {
 		if !ar.Account.Enabled {
 			continue
@@ -77,6 +78,14 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 		hist, err := s.history(ctx, ar.Account.AccountID)
 		if err != nil {
 			return err
+		}
+		if len(hist) > 0 {
+			switch last := hist[len(hist)-1]; {
+			case last.Class.NeedsUser():
+				refused = laterOf(refused, last.At)
+			case last.Class == "":
+				worked = laterOf(worked, last.At)
+			}
 		}
 		d := s.opts.Policy.Decide(hist, now, s.opts.Rand)
 		if len(hist) > 0 && ar.Run == nil {
@@ -98,7 +107,13 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 			u.Next = d.Next
 		}
 	}
-	switch rc.verified.Load() {
+	verified := rc.verified.Load()
+	if verified == 0 && refused.After(worked) {
+		// Refused in another sync (another worker's), and not signed
+		// on since.
+		verified = -1
+	}
+	switch verified {
 	case 1:
 		t := true
 		u.Verified = &t

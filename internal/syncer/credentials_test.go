@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,6 +115,36 @@ func TestRejectedVerifiedLogin(t *testing.T) {
 	}
 	if tried != DefaultInstitutionLimit {
 		t.Errorf("%d accounts tried, want %d", tried, DefaultInstitutionLimit)
+	}
+	if c := e.conn("alice"); c.State != bankfeed.ConnNeedsAction || !c.NextAttemptAt.IsZero() {
+		t.Errorf("%s next %v", c.State, c.NextAttemptAt)
+	}
+}
+
+// TestRejectedLoginTwoWorkers syncs a verified login on two workers at
+// once when the bank starts refusing its password: once one worker's run
+// is refused, the other worker's accounts, still waiting for a slot, do not
+// sign on.
+func TestRejectedLoginTwoWorkers(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.connect("alice", "sgml", "alice")
+	other := e.newSyncer(Options{})
+	e.fault(fakebank.FaultSpec{Kind: fakebank.FaultLatency, Institution: "sgml", User: "alice",
+		Params: map[string]string{"delay": "100ms"}})
+	e.fault(fakebank.FaultSpec{Kind: fakebank.FaultBadCredentials, Institution: "sgml", User: "alice"})
+	since := e.lastSeq()
+	id := e.conn("alice").ID
+	var wg sync.WaitGroup
+	for i, w := range []*Syncer{e.s, other} {
+		wg.Go(func() {
+			if _, err := w.Sync(t.Context(), id, i == 1); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := e.signons("alice", since); n > DefaultInstitutionLimit {
+		t.Errorf("%d sign-ons with a refused password, want at most %d (one per slot)", n, DefaultInstitutionLimit)
 	}
 	if c := e.conn("alice"); c.State != bankfeed.ConnNeedsAction || !c.NextAttemptAt.IsZero() {
 		t.Errorf("%s next %v", c.State, c.NextAttemptAt)

@@ -279,6 +279,18 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 				return nil
 			}
 		}
+		if !waitsForUser(c) {
+			// So does a refusal of the login since (another worker's
+			// sync of it): a refused password is not sent again.
+			cs, err := tx.Connections(ctx, store.ConnectionFilter{ID: c.ID})
+			if err != nil {
+				return err
+			}
+			if len(cs) == 1 && waitsForUser(cs[0]) {
+				paused = "not tried: the bank refused this login in another sync"
+				return nil
+			}
+		}
 		cur, err := tx.Cursor(ctx, a.AccountID)
 		if err != nil {
 			return err
@@ -361,6 +373,12 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 	s.log.Info("sync run failed", "connection", c.Name, "account", a.Number, "run", run.ID,
 		"class", run.FailureClass, "http", run.HTTPStatus, "ofx", run.OFXStatus)
 	s.progress(Event{Connection: c, Account: a, Step: "failed", Run: run})
+}
+
+// waitsForUser reports whether a connection waits for its user to act,
+// with no automatic attempt.
+func waitsForUser(c *bankfeed.Connection) bool {
+	return c.State == bankfeed.ConnNeedsAction && c.NextAttemptAt.IsZero()
 }
 
 // checkAccount makes sure the answer is about the account asked for, so no
@@ -476,6 +494,18 @@ func (s *Syncer) commitFailed(ctx context.Context, run *bankfeed.SyncRun, c *ban
 			return err
 		}
 		class := bankfeed.FailureClass(run.FailureClass)
+		if class.NeedsUser() {
+			// The login waits for its user from now on, not from the end
+			// of the sync: the other syncs of it, on any worker, stop
+			// before signing on, and so does a restart after a crash.
+			d := s.opts.Policy.Decide(append(hist, attempt(run)), now, nil)
+			f := false
+			err := tx.UpdateConnectionState(ctx, c.ID, store.ConnectionUpdate{State: bankfeed.ConnNeedsAction,
+				Reason: d.Reason, Verified: &f})
+			if err != nil && bankfeed.ErrorCodeOf(err) != bankfeed.ENotFound { // removed meanwhile
+				return err
+			}
+		}
 		if opensCircuit(class) {
 			d := s.opts.Policy.Decide(append(hist, attempt(run)), now, s.opts.Rand)
 			cir, err := tx.Circuit(ctx, c.InstitutionID)
