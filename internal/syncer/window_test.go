@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/fakebank"
+	"github.com/bankfeed/bankfeed/internal/store"
 )
 
 // windows returns the statement windows fakebank served user after since,
@@ -128,4 +130,43 @@ func TestWindows(t *testing.T) {
 			checkLines(t, e)
 		})
 	}
+}
+
+// TestCancelledSync stops a sync while its requests are at a slow bank:
+// nothing is recorded (no run, no line, no cursor), no lease is left, and
+// the next sync runs as if the stopped one never had.
+func TestCancelledSync(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.connect("alice", "sgml", "alice")
+	e.fault(fakebank.FaultSpec{Kind: fakebank.FaultLatency, Institution: "sgml", Params: map[string]string{"delay": "2s"}})
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res, err := e.s.Sync(ctx, e.conn("alice").ID, false)
+	t.Logf("stopped after %v: %v", time.Since(start).Round(time.Millisecond), err)
+	if res != nil {
+		for _, ar := range res.Accounts {
+			if ar.Run != nil {
+				t.Errorf("account %s: a run recorded by a stopped sync: %+v", ar.Account.Number, ar.Run)
+			}
+		}
+	}
+	e.noLeases()
+	if runs, err := e.db.FindSyncRuns(t.Context(), store.SyncRunFilter{}); err != nil || len(runs) != 0 {
+		t.Errorf("runs %d, %v", len(runs), err)
+	}
+	if n := e.lineCount(); n != 0 {
+		t.Errorf("%d lines", n)
+	}
+	if c := e.conn("alice"); c.State != bankfeed.ConnNew || c.NextAttemptAt.After(e.clock.Now()) {
+		t.Errorf("%s next %v", c.State, c.NextAttemptAt)
+	}
+	e.bank.ClearFaults()
+	res = e.sync("alice", false)
+	for _, ar := range res.Accounts {
+		if ar.Run == nil || ar.Run.Outcome != bankfeed.OutcomeOK {
+			t.Errorf("account %s after the stop: %+v %q", ar.Account.Number, ar.Run, ar.Skipped)
+		}
+	}
+	checkLines(t, e)
 }
