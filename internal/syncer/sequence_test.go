@@ -110,10 +110,10 @@ type sequencePlayer struct {
 	ledger *ledger
 	conns  map[string]bankfeed.ConnectionID
 	other  *Syncer // a second worker on the store
-	lines  int64
-	okRuns int
-	// figures
-	steps, syncs, failedRuns, okTotal int
+	// As at the last check: the store's lines and runs, and the steps and
+	// syncs played.
+	lines                            int64
+	okRuns, failedRuns, steps, syncs int
 }
 
 // connected returns a login's connection id, 0 when it has none.
@@ -273,11 +273,10 @@ func (p *sequencePlayer) check(step int, o op) {
 	case n > p.lines && ok == p.okRuns:
 		p.t.Errorf("step %d (%s): %d new lines with no successful run", step, o, n-p.lines)
 	}
-	p.lines, p.okRuns = n, ok
-	p.okTotal, p.failedRuns = ok, runs-ok
+	p.lines, p.okRuns, p.failedRuns = n, ok, runs-ok
 }
 
-// play plays a sequence on a fresh env with every login connected.
+// playSequence plays ops on a fresh env with every login connected.
 func playSequence(t *testing.T, ops []op) *sequencePlayer {
 	e := newEnv(t, Options{})
 	p := &sequencePlayer{t: t, e: e, ledger: newLedger(e), conns: map[string]bankfeed.ConnectionID{}, other: e.newSyncer(Options{})}
@@ -344,10 +343,10 @@ func TestDedupeSequences(t *testing.T) {
 	for p := range results {
 		total.steps += p.steps
 		total.syncs += p.syncs
-		total.okRuns += p.okTotal
+		total.okRuns += p.okRuns
 		total.failedRuns += p.failedRuns
 		total.duplicates += p.ledger.duplicates
 	}
-	t.Logf("random sequences replayed: %d of %d steps (%d steps checked, %d syncs, %d runs ok, %d failed); duplicates found: %d",
+	t.Logf("random sequences replayed: %d, of %d steps each (%d steps checked, %d syncs, %d runs ok, %d failed); duplicates found: %d",
 		seeds, steps, total.steps, total.syncs, total.okRuns, total.failedRuns, total.duplicates)
 }
