@@ -10,7 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/jobs"
+	"github.com/bankfeed/bankfeed/internal/store"
 	"github.com/bankfeed/bankfeed/internal/syncer"
 )
 
@@ -40,6 +42,7 @@ a new password (bankfeed connection password) or say you acted (bankfeed
 connection resume).
 
 --once syncs what is due now, waits for it to finish, and exits: for cron.
+It exits 1 when a sync failed.
 SIGINT or SIGTERM stops the worker after the syncs running finish.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runWorker(cmd.Context(), e, f) },
@@ -76,6 +79,7 @@ func runWorker(ctx context.Context, e *env, f *workerFlags) error {
 	if err != nil {
 		return err
 	}
+	started := time.Now()
 	if f.once {
 		// Queue what is due ourselves: the periodic pass may come seconds
 		// after the start.
@@ -106,6 +110,30 @@ func runWorker(ctx context.Context, e *env, f *workerFlags) error {
 	log.Info("worker stopped")
 	if err != nil && ctx.Err() == nil {
 		return err
+	}
+	if f.once {
+		return onceSummary(context.WithoutCancel(ctx), e, db, started)
+	}
+	return nil
+}
+
+// onceSummary says what a --once pass did, and fails when a sync failed, so
+// that cron tells the user.
+func onceSummary(ctx context.Context, e *env, db *store.DB, since time.Time) error {
+	runs, err := db.FindSyncRuns(ctx, store.SyncRunFilter{Since: since})
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, r := range runs {
+		if r.Outcome == bankfeed.OutcomeFailed {
+			failed++
+			fmt.Fprintf(e.stderr, "sync run %d (account %d) failed: %s\n", r.ID, r.AccountID, r.FailureClass)
+		}
+	}
+	fmt.Fprintf(e.stdout, "%d sync runs, %d failed\n", len(runs), failed)
+	if failed > 0 {
+		return &exitError{code: exitFailure, err: fmt.Errorf("%d of %d sync runs failed; see bankfeed status", failed, len(runs))}
 	}
 	return nil
 }

@@ -52,6 +52,19 @@ func TestWorkerOnce(t *testing.T) {
 	}
 }
 
+// TestWorkerOnceFails: a --once pass whose syncs fail exits 1 and says so.
+func TestWorkerOnceFails(t *testing.T) {
+	b := newBankEnv(t)
+	b.connect("maple", fakebank.DemoHealthy)
+	if _, err := b.srv.AddFault(fakebank.FaultSpec{Kind: fakebank.FaultHTTP500, Institution: fakebank.DemoHealthy}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := b.run("", "worker", "--once", "--tick", "1h")
+	if code != exitFailure || !strings.Contains(out, "failed") || !strings.Contains(errOut, "bank.server_error") {
+		t.Errorf("exit %d\n%s\n%s\nwant exit 1 naming the failures", code, out, errOut)
+	}
+}
+
 func TestWorkerFlags(t *testing.T) {
 	b := newBankEnv(t)
 	code, _, errOut := b.run("", "worker", "--institution-limit", "0")
