@@ -67,7 +67,12 @@ var rank = map[bankfeed.ConnectionState]int{
 func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 	c := res.Connection
 	now := s.now()
-	succeeded := rc.listed
+	// The latest start of a request that went through: a success that
+	// began before the circuit opened proves nothing about now.
+	var okSince time.Time
+	if rc.listed {
+		okSince = rc.began
+	}
 	u := store.ConnectionUpdate{State: bankfeed.ConnOK}
 	worst := -1
 	var refused, worked time.Time // the accounts' last refusal of the login, and last success
@@ -97,7 +102,7 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 			}
 		}
 		if ar.Run != nil && ar.Run.Outcome == bankfeed.OutcomeOK {
-			succeeded = true
+			okSince = laterOf(okSince, ar.Run.StartedAt)
 		}
 		ar.State, ar.Next, ar.Reason = bankfeed.ConnectionState(d.State), d.Next, d.Reason
 		if r := rank[ar.State]; r > worst {
@@ -124,6 +129,9 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 		// until they act.
 		u.Next = time.Time{}
 	}
+	if rc.blocked.Load() {
+		u.Next = time.Time{}
+	}
 	if u.State == bankfeed.ConnOK && !u.Next.IsZero() {
 		u.Next = u.Next.Add(s.dailyJitter())
 	}
@@ -135,7 +143,7 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 		if err != nil {
 			return err
 		}
-		if cir.Open && succeeded {
+		if cir.Open && okSince.After(cir.OpenedAt) {
 			// The bank answered: it is back for everyone.
 			cir.Open, cir.Failures, cir.NextProbeAt, cir.Reason = false, 0, time.Time{}, "back since "+now.Format(time.RFC3339)
 			if err := tx.SetCircuit(ctx, cir); err != nil {
@@ -154,7 +162,7 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 					u.Reason = cir.Reason
 				}
 			}
-			if rc.verified.Load() != -1 {
+			if verified != -1 {
 				// Nothing here is tried before the probe, and a circuit
 				// with no probe time waits for a manual sync; a login
 				// that waits for its user keeps waiting.

@@ -221,11 +221,7 @@ func (s *Syncer) discover(ctx context.Context, c *bankfeed.Connection, client *o
 				// accounts: the circuit's failures stand in for it, so
 				// the retries back off.
 				if cir.Open {
-					prior := make([]scheduler.Attempt, cir.Failures, cir.Failures+1)
-					for i := range prior {
-						prior[i] = scheduler.Attempt{At: cir.OpenedAt, Class: class}
-					}
-					hist = append(prior, hist...)
+					hist = circuitHistory(cir, hist[0])
 				}
 			}
 			d := s.opts.Policy.Decide(hist, now, s.opts.Rand)
@@ -245,5 +241,10 @@ func (s *Syncer) discover(ctx context.Context, c *bankfeed.Connection, client *o
 		c.State, c.Reason, c.NextAttemptAt = u.State, u.Reason, u.Next
 		return err
 	}
-	return s.db.Update(ctx, func(tx *store.Tx) error { return s.link(ctx, tx, c, infos, nil) })
+	// Each account already linked keeps its feed, whatever key it has.
+	known := make(map[string]bankfeed.AccountID, len(c.Accounts))
+	for _, a := range c.Accounts {
+		known[a.Number] = a.AccountID
+	}
+	return s.db.Update(ctx, func(tx *store.Tx) error { return s.link(ctx, tx, c, infos, known) })
 }

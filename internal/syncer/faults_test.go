@@ -197,6 +197,27 @@ func TestSyncFaults(t *testing.T) {
 				if n := e.signons("alice", after); n != 0 {
 					t.Errorf("%d sign-ons after the credential failure", n)
 				}
+			case tc.class.BankSide() && !tc.class.Transient():
+				// Only the user can clear it (a proxy, a firewall): the
+				// login waits for them, and the bank's circuit stays
+				// closed for the other logins.
+				if failed > DefaultInstitutionLimit {
+					t.Errorf("%d accounts tried against a failing bank, want at most %d", failed, DefaultInstitutionLimit)
+				}
+				if c.State != bankfeed.ConnNeedsAction || !c.NextAttemptAt.IsZero() {
+					t.Errorf("alice %s next %v: want needs_action, no next attempt", c.State, c.NextAttemptAt)
+				}
+				if cir := e.circuitOf(c); cir != nil && cir.Open {
+					t.Errorf("circuit opened for %s", tc.class)
+				}
+				after := e.lastSeq()
+				e.clock.Add(25 * time.Hour)
+				if res := e.sync("alice", false); res.Skipped == "" {
+					t.Errorf("automatic sync of a login waiting for its user ran: %+v", res.Accounts)
+				}
+				if n := e.requests("sgml", after); n != 0 {
+					t.Errorf("%d requests after a failure only the user can clear", n)
+				}
 			case opensCircuit(tc.class):
 				cirs, err := e.db.Circuits(t.Context())
 				if err != nil {

@@ -32,9 +32,9 @@ func (s *Syncer) Resume(ctx context.Context, id bankfeed.ConnectionID) error {
 }
 
 // Reset is "deactivate online services and set up again": the connection
-// forgets its accounts, its cursors and its standing, and its next sync
-// lists the accounts again and relinks them to the same feed accounts,
-// asking for the first sync's window. Lines stay, and dedupe keeps them
+// forgets its cursors and its standing, and its next sync lists the
+// accounts again, each one it knew linked to the same feed account (a link
+// the user chose included), asking for the first sync's window. Lines stay, and dedupe keeps them
 // single. A new password may come with it.
 func (s *Syncer) Reset(ctx context.Context, id bankfeed.ConnectionID, pw secret.String) error {
 	var sealed []byte
@@ -53,9 +53,6 @@ func (s *Syncer) Reset(ctx context.Context, id bankfeed.ConnectionID, pw secret.
 			if err := tx.DeleteCursor(ctx, a.AccountID); err != nil {
 				return err
 			}
-		}
-		if err := tx.UnlinkAccounts(ctx, id); err != nil {
-			return err
 		}
 		if sealed != nil {
 			if err := tx.SetPassword(ctx, id, sealed); err != nil {

@@ -109,9 +109,14 @@ func (s *Syncer) Sync(ctx context.Context, id bankfeed.ConnectionID, manual bool
 	// A new connection, or one whose user just acted (a new password,
 	// Resume, Reset), tries every account, and so does one that has just
 	// listed its accounts again.
-	fresh := c.State == bankfeed.ConnNew
+	// A probe tries an account whatever its own history says: the
+	// circuit's probe time governs.
+	fresh := c.State == bankfeed.ConnNew || res.Probe
 	listed := false
-	if len(c.Accounts) == 0 {
+	// A connection with no accounts yet lists them; so does one set up
+	// again (reset) or with a password not yet proven, keeping each
+	// account it knows on the feed it fills.
+	if len(c.Accounts) == 0 || (c.State == bankfeed.ConnNew && !c.Verified) {
 		if err := s.discover(ctx, c, client, creds, res); err != nil || res.Skipped != "" {
 			return res, err
 		}
@@ -155,14 +160,22 @@ func (s *Syncer) Sync(ctx context.Context, id bankfeed.ConnectionID, manual bool
 	case manual:
 		trigger = bankfeed.TriggerManual
 	}
-	rc := &runCtx{s: s, c: c, client: client, creds: creds, trigger: trigger, listed: listed}
+	rc := &runCtx{s: s, c: c, client: client, creds: creds, trigger: trigger, listed: listed, began: now}
 	// An unproven password, or a bank that may still be down, is tried on
 	// one account first: a rejected password is sent once, not once per
 	// account, and a probe is one request.
+	// One at a time until the bank has answered one: an account another
+	// worker holds gives no verdict.
 	first := 0
-	if len(todo) > 0 && (res.Probe || !c.Verified) {
-		rc.account(ctx, todo[0])
-		first = 1
+	if res.Probe || !c.Verified && !listed {
+		for first < len(todo) {
+			ar := todo[first]
+			first++
+			rc.account(ctx, ar)
+			if ar.Run != nil || rc.stopped() != "" {
+				break
+			}
+		}
 	}
 	var wg sync.WaitGroup
 	for _, ar := range todo[first:] {
@@ -191,12 +204,14 @@ type runCtx struct {
 	client  *ofxdirect.Client
 	creds   ofxdirect.Credentials
 	trigger string
-	listed  bool // the bank answered the account list
+	listed  bool      // the bank answered the account list
+	began   time.Time // when the sync started
 
 	mu       sync.Mutex
 	stop     string // why the remaining accounts are not tried
 	engine   error  // the first engine failure
 	verified atomic.Int32
+	blocked  atomic.Bool // a failure only the user can clear stopped the login
 }
 
 func (rc *runCtx) stopped() string {
@@ -352,7 +367,13 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 		}
 		// The answer could not be taken whole: the run fails, nothing of
 		// it is kept.
-		ferr = &ofxdirect.FetchError{Class: bankfeed.FailDataIncomplete, Err: err}
+		run.ImportCounts = bankfeed.ImportCounts{}
+		class := bankfeed.FailInternal // our own store failed, not the bank
+		var se *ofx.SyntaxError
+		if errors.As(err, &se) {
+			class = bankfeed.FailDataIncomplete
+		}
+		ferr = &ofxdirect.FetchError{Class: class, Err: err}
 	}
 	class := ofxdirect.ClassOf(ferr)
 	if class == "" {
@@ -363,8 +384,12 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 		rc.verified.Store(-1)
 		rc.halt("not tried: " + string(class) + " on another account of this login")
 	}
-	if opensCircuit(class) {
+	if opensCircuit(class) || class.BankSide() {
 		rc.halt("not tried: the bank is failing (" + string(class) + ")")
+	}
+	if class.BankSide() && !opensCircuit(class) {
+		// The whole login fails the same way until the user acts.
+		rc.blocked.Store(true)
 	}
 	if err := s.commitFailed(ctx, run, c, h); err != nil {
 		rc.fail(err)
@@ -386,7 +411,7 @@ func waitsForUser(c *bankfeed.Connection) bool {
 func checkAccount(resp *ofx.Response, a *bankfeed.ConnectionAccount) error {
 	for _, st := range resp.Statements {
 		if st.Account.AcctID != "" && st.Account.AcctID != a.Number {
-			return &ofxdirect.FetchError{Class: bankfeed.FailServerError,
+			return &ofxdirect.FetchError{Class: bankfeed.FailDataIncomplete,
 				Err: fmt.Errorf("the bank answered with account %s for account %s", mask(st.Account.AcctID), mask(a.Number))}
 		}
 	}
@@ -421,7 +446,10 @@ func statementEnd(resp *ofx.Response, windowEnd, prev time.Time) time.Time {
 // bank's own failures, and its rate limit, which counts this application's
 // requests across every login.
 func opensCircuit(c bankfeed.FailureClass) bool {
-	return c.BankSide() || c == bankfeed.FailRateLimited
+	// A bank-side failure only the user can clear (an untrusted
+	// certificate, a firewall) has no probe time: it leaves each login
+	// waiting for its user rather than the whole bank for a probe.
+	return (c.BankSide() && c.Transient()) || c == bankfeed.FailRateLimited
 }
 
 func fillFailure(run *bankfeed.SyncRun, class bankfeed.FailureClass, err error) {
@@ -507,11 +535,18 @@ func (s *Syncer) commitFailed(ctx context.Context, run *bankfeed.SyncRun, c *ban
 			}
 		}
 		if opensCircuit(class) {
-			d := s.opts.Policy.Decide(append(hist, attempt(run)), now, s.opts.Rand)
 			cir, err := tx.Circuit(ctx, c.InstitutionID)
 			if err != nil {
 				return err
 			}
+			h := append(hist, attempt(run))
+			if cir.Open {
+				// The bank's outage, not this account's, sets the pace:
+				// each account that probes does not start the backoff
+				// again.
+				h = circuitHistory(cir, attempt(run))
+			}
+			d := s.opts.Policy.Decide(h, now, s.opts.Rand)
 			if err := openCircuit(ctx, tx, cir, class, d, now); err != nil {
 				return err
 			}
@@ -537,6 +572,16 @@ func openCircuit(ctx context.Context, tx *store.Tx, cir *bankfeed.Circuit, class
 	}
 	cir.NextProbeAt = d.Next
 	return tx.SetCircuit(ctx, cir)
+}
+
+// circuitHistory is an open circuit's failures as attempts, ending with
+// cur: what the policy decides the next probe from.
+func circuitHistory(cir *bankfeed.Circuit, cur scheduler.Attempt) []scheduler.Attempt {
+	h := make([]scheduler.Attempt, cir.Failures, cir.Failures+1)
+	for i := range h {
+		h[i] = scheduler.Attempt{At: cir.OpenedAt, Class: cir.Class}
+	}
+	return append(h, cur)
 }
 
 func attempt(r *bankfeed.SyncRun) scheduler.Attempt {
