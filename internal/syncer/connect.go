@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,6 +64,11 @@ func (s *Syncer) Connect(ctx context.Context, req ConnectRequest) (*ConnectResul
 	creds := ofxdirect.Credentials{UserID: req.UserID, Password: req.Password, ClientUID: c.ClientUID}
 	infos, ex, ferr := client.Accounts(ctx, institution(req.Profile), creds)
 	res := &ConnectResult{Connection: c, Exchange: ex}
+	if ferr == nil {
+		if err := checkLinks(req.Links, infos); err != nil {
+			return nil, err
+		}
+	}
 	if ferr != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -247,4 +253,33 @@ func (s *Syncer) discover(ctx context.Context, c *bankfeed.Connection, client *o
 		known[a.Number] = a.AccountID
 	}
 	return s.db.Update(ctx, func(tx *store.Tx) error { return s.link(ctx, tx, c, infos, known) })
+}
+
+// checkLinks refuses links to accounts the bank does not list, and two
+// accounts sent to one feed: either would put lines where the user did not
+// mean them. Nothing is stored.
+func checkLinks(links map[string]bankfeed.AccountID, infos []ofx.AccountInfo) error {
+	listed := make(map[string]bool, len(infos))
+	var numbers []string
+	for _, info := range infos {
+		listed[info.Account.AcctID] = true
+		numbers = append(numbers, info.Account.AcctID)
+	}
+	to := map[bankfeed.AccountID]string{}
+	var problems []string
+	for n, id := range links {
+		if !listed[n] {
+			problems = append(problems, fmt.Sprintf("--link %s=%d: the bank lists no account %s (it lists %s)",
+				n, id, n, strings.Join(numbers, ", ")))
+		}
+		if other, ok := to[id]; ok {
+			problems = append(problems, fmt.Sprintf("--link: accounts %s and %s both go to feed account %d", other, n, id))
+		}
+		to[id] = n
+	}
+	if len(problems) > 0 {
+		slices.Sort(problems)
+		return bankfeed.Errorf(bankfeed.EInvalid, "connect: %s; nothing was saved", strings.Join(problems, "; "))
+	}
+	return nil
 }

@@ -1,10 +1,13 @@
 package syncer
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/secret"
+	"github.com/bankfeed/bankfeed/internal/store"
 )
 
 // TestSyncSmoke connects a login with three accounts and syncs it twice, a
@@ -41,4 +44,30 @@ func TestSyncSmoke(t *testing.T) {
 		e.clock.Add(25 * time.Hour)
 	}
 	checkLines(t, e)
+}
+
+// TestConnectBadLinks: a link to an account the bank does not list, or two
+// accounts sent to one feed, is refused and nothing is stored.
+func TestConnectBadLinks(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		links map[string]bankfeed.AccountID
+		want  string
+	}{
+		{"unlisted account", map[string]bankfeed.AccountID{"999": 1}, "the bank lists no account 999"},
+		{"one feed twice", map[string]bankfeed.AccountID{"111": 1, "222": 1}, "both go to feed account 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, Options{})
+			u := e.bank.Scenario().Institution("sgml").User("alice")
+			_, err := e.s.Connect(t.Context(), ConnectRequest{Name: "alice", Profile: e.profile("sgml"), UserID: "alice",
+				Password: secret.String(u.Password), Links: tc.links})
+			if bankfeed.ErrorCodeOf(err) != bankfeed.EInvalid || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want invalid naming %q", err, tc.want)
+			}
+			if cs, _ := e.db.Connections(t.Context(), store.ConnectionFilter{}); len(cs) != 0 {
+				t.Errorf("%d connections stored", len(cs))
+			}
+		})
+	}
 }
