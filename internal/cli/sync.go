@@ -121,6 +121,24 @@ func runSync(ctx context.Context, e *env, ref string, asJSON bool) error {
 	if !asJSON {
 		prog = newSyncProgress(e.stderr, isTerminal(e.stderr))
 	}
+	if ref != "" && !asJSON {
+		// Said before the sync signs on, not after: a locked login or a
+		// rejected password is the user's call to make.
+		key, err := loadKey()
+		if err != nil {
+			return err
+		}
+		s := syncer.New(db, key, syncer.Options{})
+		for _, c := range plan.run {
+			w, err := s.ManualWarning(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			if w != "" {
+				fmt.Fprintf(e.stderr, "Warning, %s: %s.\n", c.Name, w)
+			}
+		}
+	}
 	results, err := syncAll(ctx, db, plan.run, prog)
 	if err != nil {
 		return err

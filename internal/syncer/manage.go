@@ -74,3 +74,18 @@ func (s *Syncer) SetDisabled(ctx context.Context, id bankfeed.ConnectionID, disa
 func (s *Syncer) Remove(ctx context.Context, id bankfeed.ConnectionID) error {
 	return s.db.Update(ctx, func(tx *store.Tx) error { return tx.DeleteConnection(ctx, id) })
 }
+
+// ManualWarning is what to warn the user of before a sync they start: a
+// locked login, a password the bank rejected, a bank that asked to wait.
+// It is to be shown before the sync signs on.
+func (s *Syncer) ManualWarning(ctx context.Context, id bankfeed.ConnectionID) (string, error) {
+	c, err := s.db.Connection(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	hs, err := s.histories(ctx, c)
+	if err != nil {
+		return "", err
+	}
+	return s.manualWarning(c, hs, s.now()), nil
+}
