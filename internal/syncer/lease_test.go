@@ -20,7 +20,7 @@ type inflight struct {
 	host, acct  map[string]int
 	maxHost     map[string]int
 	maxAcct     map[string]int
-	total, seen int
+	seen int
 }
 
 func countInflight(e *env) *inflight {
