@@ -16,11 +16,11 @@ import (
 type inflight struct {
 	next http.RoundTripper
 
-	mu          sync.Mutex
-	host, acct  map[string]int
-	maxHost     map[string]int
-	maxAcct     map[string]int
-	seen int
+	mu         sync.Mutex
+	host, acct map[string]int
+	maxHost    map[string]int
+	maxAcct    map[string]int
+	seen       int
 }
 
 func countInflight(e *env) *inflight {
