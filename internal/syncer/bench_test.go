@@ -1,0 +1,237 @@
+package syncer_test
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/fakebank"
+	"github.com/bankfeed/bankfeed/internal/secret"
+	"github.com/bankfeed/bankfeed/internal/source/ofxdirect"
+	"github.com/bankfeed/bankfeed/internal/store"
+	"github.com/bankfeed/bankfeed/internal/syncer"
+)
+
+// The fleet BenchmarkSync1000 syncs: benchInstitutions banks of
+// benchUsers logins with a checking account and a card each, every bank
+// answering after benchLatency, at most benchLimit syncs at a time per bank.
+const (
+	benchInstitutions = 50
+	benchUsers        = 10
+	benchLatency      = 50 * time.Millisecond
+	benchLimit        = 2
+)
+
+// BenchmarkSync1000 syncs 1,000 accounts across 50 fakebank institutions
+// (20 accounts each, 50 ms latency, per-institution limit 2), every
+// connection's Sync in its own goroutine. The limit makes 10 rounds of 50 ms
+// per bank, so no engine can finish in less than the lower bound of 500 ms;
+// ratio is the time taken over that bound, and the bar is 1.2.
+//
+// first is the first sync of a fresh store: 90-day windows, every line new.
+// daily is the next day's: 8-day windows, most lines already there. Each
+// iteration starts from a fresh store and fresh HTTP connections (one TLS
+// handshake per bank and slot, as a new process makes); connecting, and the
+// day before's sync for daily, are not timed. Clocks are real; the
+// syncer's runs a day behind for the day before.
+//
+//	go test -run '^$' -bench BenchmarkSync1000 -benchtime 3x ./internal/syncer/
+//	bench/sync/run.sh
+func BenchmarkSync1000(b *testing.B) {
+	sc := benchScenario(b)
+	srv, err := fakebank.Start(sc, fakebank.Options{MaxRequests: 10_000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = srv.Close() })
+	for _, in := range sc.Institutions {
+		if _, err := srv.AddFault(fakebank.FaultSpec{Kind: fakebank.FaultLatency, Institution: in.ID,
+			Params: map[string]string{"delay": benchLatency.String()}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bound := benchLowerBound(sc)
+	b.Run("first", func(b *testing.B) { benchSync(b, srv, bound, false) })
+	b.Run("daily", func(b *testing.B) { benchSync(b, srv, bound, true) })
+}
+
+// benchLowerBound is the least time the limit allows: the busiest bank's
+// accounts, benchLimit at a time, benchLatency each.
+func benchLowerBound(sc *fakebank.Scenario) time.Duration {
+	var bound time.Duration
+	for _, in := range sc.Institutions {
+		n := 0
+		for _, u := range in.Users {
+			n += len(u.Accounts)
+		}
+		rounds := (n + benchLimit - 1) / benchLimit
+		bound = max(bound, time.Duration(rounds)*benchLatency)
+	}
+	return bound
+}
+
+func benchSync(b *testing.B, srv *fakebank.Server, bound time.Duration, daily bool) {
+	ctx := context.Background()
+	worst, lines := 0.0, 0
+	for range b.N {
+		b.StopTimer()
+		f := newBenchFleet(b, srv)
+		if daily {
+			f.shift.Store(int64(-24 * time.Hour))
+			f.syncAll(b, ctx)
+			f.shift.Store(0)
+		}
+		f.http.CloseIdleConnections()
+		b.StartTimer()
+		start := time.Now()
+		runs := f.syncAll(b, ctx)
+		took := time.Since(start)
+		b.StopTimer()
+		worst = max(worst, float64(took)/float64(bound))
+		f.check(b, runs, daily)
+		for _, r := range runs {
+			lines += r.New
+		}
+		f.close()
+	}
+	b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(bound), "ratio")
+	b.ReportMetric(worst, "worst_ratio")
+	b.ReportMetric(float64(bound)/float64(time.Millisecond), "lower_bound_ms")
+	b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(time.Millisecond), "ms_per_sync")
+	b.ReportMetric(float64(lines)/float64(b.N), "new_lines")
+}
+
+// benchFleet is a fresh store and syncer with every login connected.
+type benchFleet struct {
+	db    *store.DB
+	s     *syncer.Syncer
+	http  interface{ CloseIdleConnections() }
+	shift atomic.Int64 // added to the syncer's clock
+	conns []bankfeed.ConnectionID
+}
+
+func newBenchFleet(b *testing.B, srv *fakebank.Server) *benchFleet {
+	ctx := context.Background()
+	dir := b.TempDir()
+	db, err := store.Open(ctx, dir, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	key, err := secret.LoadKey(secret.KeyOptions{DefaultPath: filepath.Join(dir, "secret.key")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hc := ofxdirect.NewHTTPClient(&tls.Config{RootCAs: srv.CertPool()})
+	f := &benchFleet{db: db, http: hc}
+	f.s = syncer.New(db, key, syncer.Options{HTTP: ofxdirect.Client{HTTP: hc}, InstitutionLimit: benchLimit,
+		Now: func() time.Time { return time.Now().Add(time.Duration(f.shift.Load())) }})
+
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 100)
+	for _, in := range srv.Scenario().Institutions {
+		p := bankfeed.Profile{URL: srv.OFXURL(in.ID), Org: in.Org, FID: in.FID, BankID: in.BankID, Version: in.Version}
+		for _, u := range in.Users {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				res, err := f.s.Connect(ctx, syncer.ConnectRequest{Name: in.ID + "-" + u.ID, Profile: p, UserID: u.ID,
+					Password: secret.String(u.Password)})
+				if err == nil && res.Err != nil {
+					err = res.Err
+				}
+				if err != nil {
+					b.Errorf("connect %s/%s: %v", in.ID, u.ID, err)
+					return
+				}
+				mu.Lock()
+				f.conns = append(f.conns, res.Connection.ID)
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	if b.Failed() {
+		b.FailNow()
+	}
+	return f
+}
+
+// syncAll syncs every connection at once, each in its own goroutine, and
+// returns the runs recorded.
+func (f *benchFleet) syncAll(b *testing.B, ctx context.Context) []*bankfeed.SyncRun {
+	results := make([]*syncer.Result, len(f.conns))
+	errs := make([]error, len(f.conns))
+	var wg sync.WaitGroup
+	for i, id := range f.conns {
+		wg.Go(func() { results[i], errs[i] = f.s.Sync(ctx, id, true) })
+	}
+	wg.Wait()
+	var runs []*bankfeed.SyncRun
+	for i, res := range results {
+		if errs[i] != nil {
+			b.Fatalf("sync: %v", errs[i])
+		}
+		for _, ar := range res.Accounts {
+			runs = append(runs, ar.Run)
+		}
+	}
+	return runs
+}
+
+// check makes sure every account synced, over the window the case is about.
+func (f *benchFleet) check(b *testing.B, runs []*bankfeed.SyncRun, daily bool) {
+	want := syncer.DefaultFirstWindow
+	if daily {
+		want = 24*time.Hour + syncer.DefaultOverlap
+	}
+	if len(runs) != benchInstitutions*benchUsers*2 {
+		b.Fatalf("%d runs, want %d", len(runs), benchInstitutions*benchUsers*2)
+	}
+	for _, r := range runs {
+		if r == nil || r.Outcome != bankfeed.OutcomeOK {
+			b.Fatalf("run %+v: want ok", r)
+		}
+		if w := r.WindowEnd.Sub(r.WindowStart); w < want || w > want+time.Minute {
+			b.Fatalf("run %d: window of %v, want %v", r.ID, w, want)
+		}
+	}
+}
+
+func (f *benchFleet) close() {
+	f.http.CloseIdleConnections()
+	_ = f.db.Close()
+}
+
+// benchScenario makes the fleet: history from 200 days ago, so a first
+// window is full; SGML and XML banks alternately.
+func benchScenario(b *testing.B) *fakebank.Scenario {
+	sc := &fakebank.Scenario{Seed: 1000, Start: fakebank.DayOf(time.Now().AddDate(0, 0, -200), time.UTC),
+		Zone: "America/New_York"}
+	for i := range benchInstitutions {
+		in := &fakebank.Institution{ID: fmt.Sprintf("bank%02d", i), Org: fmt.Sprintf("B%02d", i),
+			FID: fmt.Sprint(5000 + i), BankID: fmt.Sprintf("0%08d", 21000021+i), Version: "102"}
+		if i%2 == 1 {
+			in.Version = "211"
+		}
+		for j := range benchUsers {
+			in.Users = append(in.Users, &fakebank.User{ID: fmt.Sprintf("user%02d", j),
+				Password: fmt.Sprintf("password-%02d-%02d", i, j),
+				Accounts: []*fakebank.Account{
+					{ID: fmt.Sprintf("1%02d%02d0001", i, j), Type: fakebank.Checking},
+					{ID: fmt.Sprintf("4%02d%02d0002", i, j), Type: fakebank.CreditCard},
+				}})
+		}
+		sc.Institutions = append(sc.Institutions, in)
+	}
+	if err := sc.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	return sc
+}
