@@ -6,10 +6,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -682,23 +680,5 @@ func TestRescueDeadWorker(t *testing.T) {
 				t.Errorf("syncs of connection 7 = %d, want %d", n, tt.calls)
 			}
 		})
-	}
-}
-
-func TestDeadWorker(t *testing.T) {
-	host, _ := os.Hostname()
-	for _, tt := range []struct {
-		id   string
-		want bool
-	}{
-		{host + "/" + strconv.Itoa(os.Getpid()) + "/ab", false}, // this process
-		{host + "/999999999/ab", true},                          // no such pid
-		{"elsewhere/999999999/ab", false},                       // another host: cannot tell
-		{"garbage", false},
-		{host + "/x/ab", false},
-	} {
-		if got := deadWorker(tt.id); got != tt.want {
-			t.Errorf("deadWorker(%q) = %v, want %v", tt.id, got, tt.want)
-		}
 	}
 }

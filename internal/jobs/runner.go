@@ -2,16 +2,10 @@ package jobs
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -19,6 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/procid"
 )
 
 // Syncer runs syncs; *syncer.Syncer implements it.
@@ -136,10 +131,10 @@ func New(db *sql.DB, s Syncer, opts Options) (*Runner, error) {
 	}
 
 	if opts.ID == "" {
-		opts.ID = workerID()
+		opts.ID = procid.New()
 	}
 	if opts.Dead == nil {
-		opts.Dead = deadWorker
+		opts.Dead = procid.Dead
 	}
 	r := &Runner{
 		db:     db,
@@ -298,29 +293,6 @@ func (h warnAndAbove) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h warnAndAbove) WithGroup(name string) slog.Handler {
 	return warnAndAbove{h.Handler.WithGroup(name)}
-}
-
-// workerID names this process in River's jobs: host, pid and a random part.
-func workerID() string {
-	host, _ := os.Hostname()
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return host + "/" + strconv.Itoa(os.Getpid()) + "/" + hex.EncodeToString(b[:])
-}
-
-// deadWorker reports whether id names a process of this host that no
-// longer runs.
-func deadWorker(id string) bool {
-	parts := strings.Split(id, "/")
-	if len(parts) != 3 {
-		return false
-	}
-	host, _ := os.Hostname()
-	pid, err := strconv.Atoi(parts[1])
-	if parts[0] != host || err != nil || pid <= 0 || pid == os.Getpid() {
-		return false
-	}
-	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }
 
 // rescueDead makes the syncs that a dead worker left running available

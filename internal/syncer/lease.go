@@ -2,48 +2,16 @@ package syncer
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/procid"
 	"github.com/bankfeed/bankfeed/internal/store"
 )
-
-// newHolder names this worker in the leases it takes: host, process id and
-// a random part, so a worker that restarts with the same pid is another.
-func newHolder() string {
-	host, _ := os.Hostname()
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return host + "/" + strconv.Itoa(os.Getpid()) + "/" + hex.EncodeToString(b[:])
-}
-
-// deadHolder reports whether holder was a process of this host that no
-// longer runs: its leases can go at once instead of at their expiry, so a
-// killed sync does not hold an account for the lease's lifetime.
-func deadHolder(holder string) bool {
-	parts := strings.Split(holder, "/")
-	if len(parts) != 3 {
-		return false
-	}
-	host, _ := os.Hostname()
-	pid, err := strconv.Atoi(parts[1])
-	if parts[0] != host || err != nil || pid <= 0 {
-		return false
-	}
-	if pid == os.Getpid() {
-		return false // ours, or another Syncer in this process
-	}
-	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
-}
 
 func accountLease(id bankfeed.AccountID) string { return "account:" + strconv.FormatInt(int64(id), 10) }
 
@@ -209,7 +177,7 @@ func (s *Syncer) take(ctx context.Context, tx *store.Tx, name string) (bool, *st
 	if err != nil || ok {
 		return ok, cur, err
 	}
-	if deadHolder(cur.Holder) {
+	if procid.Dead(cur.Holder) {
 		s.log.Info("taking over a dead worker's leases", "holder", cur.Holder)
 		if err := tx.ReleaseLeasesOf(ctx, cur.Holder); err != nil {
 			return false, nil, err

@@ -483,7 +483,12 @@ func (s *Syncer) commitOK(ctx context.Context, run *bankfeed.SyncRun, a *bankfee
 	return s.db.Update(ctx, func(tx *store.Tx) error {
 		run.Outcome = bankfeed.OutcomeOK
 		run.ID = 0
-		if err := tx.CreateSyncRun(ctx, run); err != nil {
+		// The transcript is written once, by FinishSyncRun.
+		transcript := run.Transcript
+		run.Transcript = ""
+		err := tx.CreateSyncRun(ctx, run)
+		run.Transcript = transcript
+		if err != nil {
 			return err
 		}
 		name := fmt.Sprintf("sync run %d (account %s)", run.ID, mask(a.Number))

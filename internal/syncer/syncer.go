@@ -30,6 +30,7 @@ import (
 
 	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/importer"
+	"github.com/bankfeed/bankfeed/internal/procid"
 	"github.com/bankfeed/bankfeed/internal/scheduler"
 	"github.com/bankfeed/bankfeed/internal/secret"
 	"github.com/bankfeed/bankfeed/internal/source/ofxdirect"
@@ -118,7 +119,7 @@ func New(db *store.DB, key *secret.Key, opts Options) *Syncer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Syncer{db: db, key: key, im: importer.New(db), opts: opts, log: log, holder: newHolder(),
+	s := &Syncer{db: db, key: key, im: importer.New(db), opts: opts, log: log, holder: procid.New(),
 		clients: map[string]*ofxdirect.Client{}}
 	s.slots.limit = opts.InstitutionLimit
 	return s
