@@ -13,7 +13,7 @@ import (
 // bankfeed.InstitutionKey(org, fid, intuBID), creating it on first sight.
 func (tx *Tx) EnsureInstitution(ctx context.Context, org, fid, intuBID string) (*bankfeed.Institution, error) {
 	key := bankfeed.InstitutionKey(org, fid, intuBID)
-	inst, err := institutionByKey(ctx, tx.tx, tx.d, key)
+	inst, err := institutionByKey(ctx, tx.q(), tx.d, key)
 	if err == nil || bankfeed.ErrorCodeOf(err) != bankfeed.ENotFound {
 		return inst, err
 	}
@@ -21,7 +21,7 @@ func (tx *Tx) EnsureInstitution(ctx context.Context, org, fid, intuBID string) (
 	if inst.Name == "" && key == "" {
 		inst.Name = "unknown"
 	}
-	err = tx.tx.QueryRowContext(ctx, tx.d.rebind(`INSERT INTO institutions (key, org, fid, intu_bid, name, created_at)
+	err = tx.q().QueryRowContext(ctx, tx.d.rebind(`INSERT INTO institutions (key, org, fid, intu_bid, name, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
 		inst.Key, inst.Org, inst.FID, inst.IntuBID, inst.Name, formatTime(inst.CreatedAt)).Scan(&inst.ID)
 	if err != nil {
@@ -54,7 +54,7 @@ func institutionByKey(ctx context.Context, q querier, d *dialect, key string) (*
 // Institutions lists every institution by id.
 func (db *DB) Institutions(ctx context.Context) ([]*bankfeed.Institution, error) {
 	var out []*bankfeed.Institution
-	err := db.view(ctx, func(tx *sql.Tx) error {
+	err := db.view(ctx, func(tx cachedTx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+institutionColumns+` FROM institutions ORDER BY id`)
 		if err != nil {
 			return db.d.wrap("list institutions", err)
@@ -86,7 +86,7 @@ func (tx *Tx) EnsureAccount(ctx context.Context, a bankfeed.Account) (acct *bank
 	if a.Kind == "" {
 		return nil, false, bankfeed.Errorf(bankfeed.EInvalid, "create account: no kind")
 	}
-	acct, err = scanAccount(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+accountColumns+` FROM accounts
+	acct, err = scanAccount(tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT `+accountColumns+` FROM accounts
 		WHERE institution_id = ? AND kind = ? AND bank_id = ? AND number = ?`),
 		a.InstitutionID, a.Kind, a.BankID, a.Number))
 	if err == nil {
@@ -96,7 +96,7 @@ func (tx *Tx) EnsureAccount(ctx context.Context, a bankfeed.Account) (acct *bank
 		return nil, false, tx.d.wrap("read account", err)
 	}
 	a.CreatedAt = tx.Now()
-	err = tx.tx.QueryRowContext(ctx, tx.d.rebind(`INSERT INTO accounts
+	err = tx.q().QueryRowContext(ctx, tx.d.rebind(`INSERT INTO accounts
 		(institution_id, kind, type, bank_id, branch_id, number, currency, name, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		a.InstitutionID, a.Kind, a.Type, a.BankID, a.BranchID, a.Number, a.Currency, a.Name, formatTime(a.CreatedAt)).Scan(&a.ID)
@@ -108,7 +108,7 @@ func (tx *Tx) EnsureAccount(ctx context.Context, a bankfeed.Account) (acct *bank
 
 // Account returns the account with id, in the transaction.
 func (tx *Tx) Account(ctx context.Context, id bankfeed.AccountID) (*bankfeed.Account, error) {
-	return accountByID(ctx, tx.tx, tx.d, id)
+	return accountByID(ctx, tx.q(), tx.d, id)
 }
 
 const accountColumns = `id, institution_id, kind, type, bank_id, branch_id, number, currency, name, created_at`
@@ -146,7 +146,7 @@ func accountByID(ctx context.Context, q querier, d *dialect, id bankfeed.Account
 // Account returns the account with id.
 func (db *DB) Account(ctx context.Context, id bankfeed.AccountID) (*bankfeed.Account, error) {
 	var a *bankfeed.Account
-	err := db.view(ctx, func(tx *sql.Tx) (err error) {
+	err := db.view(ctx, func(tx cachedTx) (err error) {
 		a, err = accountByID(ctx, tx, db.d, id)
 		return err
 	})
@@ -186,7 +186,7 @@ func (db *DB) Accounts(ctx context.Context, f bankfeed.AccountFilter) ([]*Accoun
 	}
 	q += " ORDER BY a.id"
 	var out []*AccountSummary
-	err := db.view(ctx, func(tx *sql.Tx) error {
+	err := db.view(ctx, func(tx cachedTx) error {
 		rows, err := tx.QueryContext(ctx, db.d.rebind(q), args...)
 		if err != nil {
 			return db.d.wrap("list accounts", err)
@@ -220,7 +220,7 @@ func (db *DB) FindAccount(ctx context.Context, ref string) (*bankfeed.Account, e
 		return nil, bankfeed.Errorf(bankfeed.EInvalid, "no account given")
 	}
 	var found *bankfeed.Account
-	err := db.view(ctx, func(tx *sql.Tx) error {
+	err := db.view(ctx, func(tx cachedTx) error {
 		if id, ok := parseID(ref); ok {
 			a, err := accountByID(ctx, tx, db.d, bankfeed.AccountID(id))
 			if err == nil || bankfeed.ErrorCodeOf(err) != bankfeed.ENotFound {

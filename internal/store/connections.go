@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ func (tx *Tx) CreateConnection(ctx context.Context, c *bankfeed.Connection, seal
 	}
 	c.CreatedAt = tx.Now()
 	p := c.Profile
-	err := tx.tx.QueryRowContext(ctx, tx.d.rebind(`INSERT INTO connections
+	err := tx.q().QueryRowContext(ctx, tx.d.rebind(`INSERT INTO connections
 		(name, institution_id, url, org, fid, bank_id, version, app_id, app_ver, user_agent, clientuid_required,
 		 ca_file, portal_url, user_id, password_sealed, clientuid, state, reason, next_attempt_at, verified, disabled,
 		 created_at)
@@ -108,10 +109,10 @@ func (tx *Tx) updateConnection(ctx context.Context, id bankfeed.ConnectionID, wh
 // DeleteConnection removes a connection and its links. Its feed accounts,
 // their lines, cursors and runs stay: the history is the user's.
 func (tx *Tx) DeleteConnection(ctx context.Context, id bankfeed.ConnectionID) error {
-	if _, err := tx.tx.ExecContext(ctx, tx.d.rebind(`DELETE FROM connection_accounts WHERE connection_id = ?`), id); err != nil {
+	if _, err := tx.q().ExecContext(ctx, tx.d.rebind(`DELETE FROM connection_accounts WHERE connection_id = ?`), id); err != nil {
 		return tx.d.wrap("remove connection", err)
 	}
-	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`DELETE FROM connections WHERE id = ?`), id)
+	res, err := tx.q().ExecContext(ctx, tx.d.rebind(`DELETE FROM connections WHERE id = ?`), id)
 	if err != nil {
 		return tx.d.wrap("remove connection", err)
 	}
@@ -127,7 +128,7 @@ func (tx *Tx) DeleteConnection(ctx context.Context, id bankfeed.ConnectionID) er
 // pair updates the bank's description of it.
 func (tx *Tx) LinkAccount(ctx context.Context, ca *bankfeed.ConnectionAccount) error {
 	var other bankfeed.ConnectionID
-	err := tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT connection_id FROM connection_accounts WHERE account_id = ?`),
+	err := tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT connection_id FROM connection_accounts WHERE account_id = ?`),
 		ca.AccountID).Scan(&other)
 	switch {
 	case err == nil && other != ca.ConnectionID:
@@ -136,7 +137,7 @@ func (tx *Tx) LinkAccount(ctx context.Context, ca *bankfeed.ConnectionAccount) e
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return tx.d.wrap("link account", err)
 	}
-	_, err = tx.tx.ExecContext(ctx, tx.d.rebind(`INSERT INTO connection_accounts
+	_, err = tx.q().ExecContext(ctx, tx.d.rebind(`INSERT INTO connection_accounts
 		(connection_id, account_id, kind, bank_id, number, type, descr, enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (connection_id, account_id) DO UPDATE SET kind = excluded.kind, bank_id = excluded.bank_id,
 		number = excluded.number, type = excluded.type, descr = excluded.descr, enabled = excluded.enabled`),
@@ -146,7 +147,7 @@ func (tx *Tx) LinkAccount(ctx context.Context, ca *bankfeed.ConnectionAccount) e
 
 // UnlinkAccounts drops every link of a connection; the feed accounts stay.
 func (tx *Tx) UnlinkAccounts(ctx context.Context, id bankfeed.ConnectionID) error {
-	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(`DELETE FROM connection_accounts WHERE connection_id = ?`), id)
+	_, err := tx.q().ExecContext(ctx, tx.d.rebind(`DELETE FROM connection_accounts WHERE connection_id = ?`), id)
 	return tx.d.wrap("unlink accounts", err)
 }
 
@@ -186,7 +187,7 @@ type ConnectionFilter struct {
 // Connections lists the connections f selects by id, with their accounts.
 func (db *DB) Connections(ctx context.Context, f ConnectionFilter) ([]*bankfeed.Connection, error) {
 	var out []*bankfeed.Connection
-	err := db.view(ctx, func(tx *sql.Tx) (err error) {
+	err := db.view(ctx, func(tx cachedTx) (err error) {
 		out, err = connections(ctx, tx, db.d, f)
 		return err
 	})
@@ -195,7 +196,7 @@ func (db *DB) Connections(ctx context.Context, f ConnectionFilter) ([]*bankfeed.
 
 // Connections lists connections inside the transaction.
 func (tx *Tx) Connections(ctx context.Context, f ConnectionFilter) ([]*bankfeed.Connection, error) {
-	return connections(ctx, tx.tx, tx.d, f)
+	return connections(ctx, tx.q(), tx.d, f)
 }
 
 func connections(ctx context.Context, q querier, d *dialect, f ConnectionFilter) ([]*bankfeed.Connection, error) {
@@ -296,7 +297,7 @@ func (db *DB) FindConnection(ctx context.Context, ref string) (*bankfeed.Connect
 // caller that holds the key.
 func (db *DB) SealedPassword(ctx context.Context, id bankfeed.ConnectionID) ([]byte, error) {
 	var sealed []byte
-	err := db.view(ctx, func(tx *sql.Tx) error {
+	err := db.view(ctx, func(tx cachedTx) error {
 		err := tx.QueryRowContext(ctx, db.d.rebind(`SELECT password_sealed FROM connections WHERE id = ?`), id).Scan(&sealed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return bankfeed.Errorf(bankfeed.ENotFound, "no connection %d", id)
@@ -310,8 +311,27 @@ func (db *DB) SealedPassword(ctx context.Context, id bankfeed.ConnectionID) ([]b
 // but for except and those waiting for their user: what an institution's
 // closing circuit does, so all resume at once.
 func (tx *Tx) WakeConnections(ctx context.Context, inst bankfeed.InstitutionID, except bankfeed.ConnectionID) error {
-	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE connections SET next_attempt_at = ?
+	_, err := tx.q().ExecContext(ctx, tx.d.rebind(`UPDATE connections SET next_attempt_at = ?
 		WHERE institution_id = ? AND id <> ? AND disabled = 0 AND next_attempt_at IS NOT NULL AND next_attempt_at > ?`),
 		formatTime(tx.Now()), inst, except, formatTime(tx.Now()))
 	return tx.d.wrap("wake connections", err)
+}
+
+// ConnectionStanding returns a connection's state and next automatic
+// attempt (zero: none), read in the transaction: what a sync checks before
+// each request. found is false when the connection is gone.
+func (tx *Tx) ConnectionStanding(ctx context.Context, id bankfeed.ConnectionID) (state bankfeed.ConnectionState, next time.Time, found bool, err error) {
+	var st string
+	var ns sql.NullString
+	err = tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT state, next_attempt_at FROM connections WHERE id = ?`), id).Scan(&st, &ns)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, false, nil
+	}
+	if err != nil {
+		return "", time.Time{}, false, tx.d.wrap("read connection", err)
+	}
+	if next, err = scanTime(ns); err != nil {
+		return "", time.Time{}, false, fmt.Errorf("read connection %d: next attempt: %w", id, err)
+	}
+	return bankfeed.ConnectionState(st), next, true, nil
 }

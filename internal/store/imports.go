@@ -14,7 +14,7 @@ func (tx *Tx) CreateImport(ctx context.Context, im *bankfeed.Import) error {
 	if im.StartedAt.IsZero() {
 		im.StartedAt = tx.Now()
 	}
-	err := tx.tx.QueryRowContext(ctx, tx.d.rebind(`INSERT INTO imports (file_name, file_sha256, file_size, started_at)
+	err := tx.q().QueryRowContext(ctx, tx.d.rebind(`INSERT INTO imports (file_name, file_sha256, file_size, started_at)
 		VALUES (?, ?, ?, ?) RETURNING id`),
 		im.FileName, im.FileSHA256, im.FileSize, formatTime(im.StartedAt)).Scan(&im.ID)
 	return tx.d.wrap("create import", err)
@@ -26,7 +26,7 @@ func (tx *Tx) FinishImport(ctx context.Context, im *bankfeed.Import) error {
 		im.FinishedAt = tx.Now()
 	}
 	c := im.ImportCounts
-	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE imports SET file_sha256 = ?, file_size = ?, finished_at = ?,
+	res, err := tx.q().ExecContext(ctx, tx.d.rebind(`UPDATE imports SET file_sha256 = ?, file_size = ?, finished_at = ?,
 		new_lines = ?, duplicate_lines = ?, collisions = ?, skipped = ?, warnings = ? WHERE id = ?`),
 		im.FileSHA256, im.FileSize, formatTime(im.FinishedAt), c.New, c.Duplicate, c.Collisions, c.Skipped, c.Warnings, im.ID)
 	if err != nil {
@@ -41,7 +41,7 @@ func (tx *Tx) FinishImport(ctx context.Context, im *bankfeed.Import) error {
 // EarlierImport returns the first finished import of a file with this hash
 // other than except, or nil.
 func (tx *Tx) EarlierImport(ctx context.Context, sha256 string, except bankfeed.ImportID) (*bankfeed.Import, error) {
-	im, err := scanImport(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+importColumns+` FROM imports
+	im, err := scanImport(tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT `+importColumns+` FROM imports
 		WHERE file_sha256 = ? AND id <> ? AND finished_at IS NOT NULL ORDER BY id LIMIT 1`), sha256, except))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -72,7 +72,7 @@ func scanImport(row interface{ Scan(...any) error }) (*bankfeed.Import, error) {
 // Imports lists every import, oldest first.
 func (db *DB) Imports(ctx context.Context) ([]*bankfeed.Import, error) {
 	var out []*bankfeed.Import
-	err := db.view(ctx, func(tx *sql.Tx) error {
+	err := db.view(ctx, func(tx cachedTx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+importColumns+` FROM imports ORDER BY id`)
 		if err != nil {
 			return db.d.wrap("list imports", err)
@@ -104,7 +104,7 @@ func (tx *Tx) AddImportStatement(ctx context.Context, s *bankfeed.ImportStatemen
 		acct = int64(*s.AccountID)
 	}
 	c := s.ImportCounts
-	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(`INSERT INTO import_statements
+	_, err := tx.q().ExecContext(ctx, tx.d.rebind(`INSERT INTO import_statements
 		(import_id, statement_index, account_id, kind, currency, status_code, start_on, end_on,
 		 ledger_balance, ledger_balance_at, available_balance, available_balance_at,
 		 transactions, new_lines, duplicate_lines, collisions, skipped)
@@ -117,7 +117,7 @@ func (tx *Tx) AddImportStatement(ctx context.Context, s *bankfeed.ImportStatemen
 // ImportStatements returns the statements of an import in file order.
 func (db *DB) ImportStatements(ctx context.Context, id bankfeed.ImportID) ([]*bankfeed.ImportStatement, error) {
 	var out []*bankfeed.ImportStatement
-	err := db.view(ctx, func(tx *sql.Tx) error {
+	err := db.view(ctx, func(tx cachedTx) error {
 		rows, err := tx.QueryContext(ctx, db.d.rebind(`SELECT import_id, statement_index, account_id, kind, currency,
 			status_code, start_on, end_on, ledger_balance, ledger_balance_at, available_balance, available_balance_at,
 			transactions, new_lines, duplicate_lines, collisions, skipped

@@ -46,6 +46,9 @@ type LineWriter struct {
 	aliases []any
 	stmts   map[string]*sql.Stmt
 	args    []any
+	// importID and syncRunID are the constants of prefix as parameters:
+	// an int64 or nil.
+	importID, syncRunID any
 }
 
 // NewLineWriter returns a writer of lines for accountID, from an import or
@@ -74,7 +77,15 @@ func (tx *Tx) NewLineWriter(ctx context.Context, accountID bankfeed.AccountID, i
 		run = &v
 	}
 	created := tx.Now()
+	param := func(id *int64) any {
+		if id == nil {
+			return nil
+		}
+		return *id
+	}
 	return &LineWriter{
+		importID:  param(imp),
+		syncRunID: param(run),
 		tx:        tx,
 		accountID: accountID,
 		prefix:    itoa(int64(accountID)) + "," + lit(imp) + "," + lit(run) + ",'" + formatTime(created) + "'",
@@ -154,20 +165,66 @@ func (w *LineWriter) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return s, nil
 }
 
+// tailSizes are the row counts of the statements that write a batch
+// smaller than lineBatch (a statement's tail, a sync's few dozen lines): a
+// few fixed shapes, prepared once for the store, rather than a statement
+// of its own for every count, parsed afresh each time. They bind the
+// writer's constants as parameters, so their text is the same for every
+// writer.
+var tailSizes = [...]int{64, 16, 4, 1}
+
 func (w *LineWriter) writeLines(ctx context.Context, full bool) error {
 	rows := w.lean
 	cols, n := leanColumns, leanCount
 	if full {
 		rows, cols, n = w.full, fullColumns, fullCount
 	}
-	if len(rows) == 0 {
-		return nil
+	var err error
+	if len(rows) == lineBatch {
+		q := `INSERT INTO lines (account_id, import_id, sync_run_id, created_at, ` + cols + `) VALUES ` +
+			placeholders(len(rows), n, w.prefix)
+		var s *sql.Stmt
+		if s, err = w.stmt(ctx, q); err == nil {
+			_, err = s.ExecContext(ctx, w.lineArgs(w.args[:0], rows, full, false)...)
+		}
+	} else {
+		for done := 0; done < len(rows) && err == nil; {
+			size := tailSizes[0]
+			for _, t := range tailSizes {
+				if t <= len(rows)-done {
+					size = t
+					break
+				}
+			}
+			chunk := rows[done : done+size]
+			done += size
+			q := `INSERT INTO lines (account_id, import_id, sync_run_id, created_at, ` + cols + `) VALUES ` +
+				placeholders(size, 4+n, "")
+			_, err = w.tx.q().ExecContext(ctx, w.tx.d.rebind(q), w.lineArgs(w.args[:0], chunk, full, true)...)
+		}
 	}
-	q := `INSERT INTO lines (account_id, import_id, sync_run_id, created_at, ` + cols + `) VALUES ` +
-		placeholders(len(rows), n, w.prefix)
-	args := w.args[:0]
+	clear(w.args[:cap(w.args)])
+	if full {
+		clear(w.full)
+		w.full = w.full[:0]
+	} else {
+		clear(w.lean)
+		w.lean = w.lean[:0]
+	}
+	if err != nil {
+		return w.tx.d.wrap("write lines", err)
+	}
+	return w.writeReadyAliases(ctx)
+}
+
+// lineArgs appends the parameters of rows to args; consts adds the
+// writer's constants to each row, for the tail statements.
+func (w *LineWriter) lineArgs(args []any, rows []bankfeed.Line, full, consts bool) []any {
 	for i := range rows {
 		l := &rows[i]
+		if consts {
+			args = append(args, int64(w.accountID), w.importID, w.syncRunID, formatTime(w.createdAt))
+		}
 		var minor any
 		if m, ok := l.Amount.MinorUnits(bankfeed.CurrencyPlaces(l.Currency)); ok {
 			minor = m
@@ -183,28 +240,8 @@ func (w *LineWriter) writeLines(ctx context.Context, full bool) error {
 				nullString(l.SecurityID), nullString(l.Units), nullString(l.UnitPrice), coll)
 		}
 	}
-	w.args = args[:0]
-	var err error
-	if len(rows) == lineBatch {
-		var s *sql.Stmt
-		if s, err = w.stmt(ctx, q); err == nil {
-			_, err = s.ExecContext(ctx, args...)
-		}
-	} else {
-		_, err = w.tx.tx.ExecContext(ctx, w.tx.d.rebind(q), args...)
-	}
-	clear(args)
-	if full {
-		clear(w.full)
-		w.full = w.full[:0]
-	} else {
-		clear(w.lean)
-		w.lean = w.lean[:0]
-	}
-	if err != nil {
-		return w.tx.d.wrap("write lines", err)
-	}
-	return w.writeReadyAliases(ctx)
+	w.args = args
+	return args
 }
 
 // writeReadyAliases writes full batches of the aliases whose lines are
@@ -253,7 +290,7 @@ type AliasMatch struct {
 
 // HasLines reports whether the account has any line.
 func (tx *Tx) HasLines(ctx context.Context, accountID bankfeed.AccountID) (bool, error) {
-	return hasLines(ctx, tx.tx, tx.d, accountID)
+	return hasLines(ctx, tx.q(), tx.d, accountID)
 }
 
 func hasLines(ctx context.Context, q querier, d *dialect, accountID bankfeed.AccountID) (bool, error) {
@@ -268,33 +305,67 @@ func hasAliases(ctx context.Context, q querier, d *dialect, accountID bankfeed.A
 	return n > 0, d.wrap("look for aliases", err)
 }
 
-// Lookups by id: the FITIDs of lines, then the other ids in line_aliases.
-var (
-	fitidLookup = `SELECT fitid, id, amount FROM lines
-		WHERE account_id = ? AND fitid IN (` + inList(aliasLookupBatch) + `)`
-	aliasLookup = `SELECT a.alias, l.id, l.amount FROM line_aliases a JOIN lines l ON l.id = a.line_id
-		WHERE a.account_id = ? AND a.alias IN (` + inList(aliasLookupBatch) + `)`
-)
+// lookupSizes are the sizes of the id lists one lookup query takes: the
+// smallest that holds what is left is used, so a daily statement of a dozen
+// lines binds 16 ids, not 500. Each size is a query of fixed text, prepared
+// once per connection.
+var lookupSizes = [...]int{4, 16, 64, aliasLookupBatch}
+
+// Lookups by id, one query of each size: the FITIDs of lines, then the
+// other ids in line_aliases.
+var fitidLookups, aliasLookups = func() (f, a [len(lookupSizes)]string) {
+	for i, n := range lookupSizes {
+		f[i] = `SELECT fitid, id, amount FROM lines WHERE account_id = ? AND fitid IN (` + inList(n) + `)`
+		a[i] = `SELECT a.alias, l.id, l.amount FROM line_aliases a JOIN lines l ON l.id = a.line_id
+		WHERE a.account_id = ? AND a.alias IN (` + inList(n) + `)`
+	}
+	return f, a
+}()
 
 // lookupStmts are the prepared lookups of one transaction.
 type lookupStmts struct {
-	fitid, alias *sql.Stmt
+	fitid, alias [len(lookupSizes)]*sql.Stmt
+	args         []any
 	// aliases caches whether an account has aliases, when the view is
 	// fixed (a snapshot).
 	aliases map[bankfeed.AccountID]bool
 }
 
 func (ls *lookupStmts) close() {
-	for _, s := range []*sql.Stmt{ls.fitid, ls.alias} {
-		if s != nil {
-			s.Close()
+	for i := range lookupSizes {
+		for _, s := range []*sql.Stmt{ls.fitid[i], ls.alias[i]} {
+			if s != nil {
+				s.Close()
+			}
 		}
 	}
 }
 
+// prepQuerier is a transaction that also prepares statements.
+type prepQuerier interface {
+	querier
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// stmt returns the lookup of size index i, preparing it on first use.
+func (ls *lookupStmts) stmt(ctx context.Context, tx prepQuerier, d *dialect, alias bool, i int) (*sql.Stmt, error) {
+	p, q := &ls.fitid[i], fitidLookups[i]
+	if alias {
+		p, q = &ls.alias[i], aliasLookups[i]
+	}
+	if *p == nil {
+		s, err := tx.PrepareContext(ctx, d.rebind(q))
+		if err != nil {
+			return nil, d.wrap("prepare id lookup", err)
+		}
+		*p = s
+	}
+	return *p, nil
+}
+
 // lookup calls fn for every line of the account whose FITID or alias is
 // one of ids, preparing the queries on first use.
-func (ls *lookupStmts) lookup(ctx context.Context, tx *sql.Tx, d *dialect, accountID bankfeed.AccountID, ids []string, fn func(AliasMatch) error) error {
+func (ls *lookupStmts) lookup(ctx context.Context, tx prepQuerier, d *dialect, accountID bankfeed.AccountID, ids []string, fn func(AliasMatch) error) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -308,35 +379,42 @@ func (ls *lookupStmts) lookup(ctx context.Context, tx *sql.Tx, d *dialect, accou
 			ls.aliases[accountID] = aliases
 		}
 	}
-	if ls.fitid == nil {
-		if ls.fitid, err = tx.PrepareContext(ctx, d.rebind(fitidLookup)); err != nil {
-			return d.wrap("prepare id lookup", err)
-		}
+	if ls.args == nil {
+		ls.args = make([]any, 1+aliasLookupBatch)
 	}
-	if aliases && ls.alias == nil {
-		if ls.alias, err = tx.PrepareContext(ctx, d.rebind(aliasLookup)); err != nil {
-			return d.wrap("prepare alias lookup", err)
-		}
-	}
-	args := make([]any, 1+aliasLookupBatch)
-	args[0] = int64(accountID)
-	for start := 0; start < len(ids); start += aliasLookupBatch {
+	ls.args[0] = int64(accountID)
+	for start := 0; start < len(ids); {
 		chunk := ids[start:min(start+aliasLookupBatch, len(ids))]
-		for i := range aliasLookupBatch {
-			if i < len(chunk) {
-				args[1+i] = chunk[i]
+		start += len(chunk)
+		i := 0
+		for lookupSizes[i] < len(chunk) {
+			i++
+		}
+		n := lookupSizes[i]
+		args := ls.args[:1+n]
+		for k := range n {
+			if k < len(chunk) {
+				args[1+k] = chunk[k]
 			} else {
-				args[1+i] = nil // IN (NULL) matches nothing
+				args[1+k] = nil // IN (NULL) matches nothing
 			}
 		}
-		if err := lookupChunk(ctx, d, ls.fitid, args, fn); err != nil {
+		s, err := ls.stmt(ctx, tx, d, false, i)
+		if err != nil {
+			return err
+		}
+		if err := lookupChunk(ctx, d, s, args, fn); err != nil {
 			return err
 		}
 		if aliases {
-			if err := lookupChunk(ctx, d, ls.alias, args, fn); err != nil {
+			if s, err = ls.stmt(ctx, tx, d, true, i); err != nil {
+				return err
+			}
+			if err := lookupChunk(ctx, d, s, args, fn); err != nil {
 				return err
 			}
 		}
+		clear(args[1:])
 	}
 	return nil
 }
@@ -347,7 +425,7 @@ func (ls *lookupStmts) lookup(ctx context.Context, tx *sql.Tx, d *dialect, accou
 func (tx *Tx) LookupAliases(ctx context.Context, accountID bankfeed.AccountID, ids []string, fn func(AliasMatch) error) error {
 	var ls lookupStmts
 	defer ls.close()
-	return ls.lookup(ctx, tx.tx, tx.d, accountID, ids, fn)
+	return ls.lookup(ctx, tx.q(), tx.d, accountID, ids, fn)
 }
 
 func lookupChunk(ctx context.Context, d *dialect, s *sql.Stmt, args []any, fn func(AliasMatch) error) error {
@@ -411,9 +489,10 @@ func (db *DB) EachLine(ctx context.Context, f bankfeed.LineFilter, fn func(*bank
 	}
 	q += " ORDER BY l.posted_on, l.id"
 	if f.Limit > 0 {
-		q += " LIMIT " + itoa(int64(f.Limit))
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
 	}
-	return db.view(ctx, func(tx *sql.Tx) error {
+	return db.view(ctx, func(tx cachedTx) error {
 		rows, err := tx.QueryContext(ctx, db.d.rebind(q), args...)
 		if err != nil {
 			return db.d.wrap("list lines", err)
@@ -477,7 +556,7 @@ func scanLine(rows *sql.Rows) (*bankfeed.Line, error) {
 
 // Line returns the line with id, in the transaction.
 func (tx *Tx) Line(ctx context.Context, id bankfeed.LineID) (*bankfeed.Line, error) {
-	rows, err := tx.tx.QueryContext(ctx, tx.d.rebind(lineSelect+` WHERE l.id = ?`), id)
+	rows, err := tx.q().QueryContext(ctx, tx.d.rebind(lineSelect+` WHERE l.id = ?`), id)
 	if err != nil {
 		return nil, tx.d.wrap("read line", err)
 	}

@@ -14,6 +14,7 @@ import (
 // can look up earlier lines on a second core while it writes new ones.
 type Snapshot struct {
 	tx     *sql.Tx
+	c      *stmtCache
 	d      *dialect
 	lookup lookupStmts
 }
@@ -24,19 +25,21 @@ func (db *DB) Snapshot(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, db.d.wrap("begin read", err)
 	}
-	return &Snapshot{tx: tx, d: db.d, lookup: lookupStmts{aliases: map[bankfeed.AccountID]bool{}}}, nil
+	return &Snapshot{tx: tx, c: db.rcache, d: db.d, lookup: lookupStmts{aliases: map[bankfeed.AccountID]bool{}}}, nil
 }
 
 // Close ends the read transaction.
 func (s *Snapshot) Close() error {
 	s.lookup.close()
-	return s.tx.Rollback()
+	err := s.tx.Rollback()
+	s.c.fill(context.Background())
+	return err
 }
 
 // AccountByKey returns the account with this institution key, kind, bank id
 // and number, or nil when there is none.
 func (s *Snapshot) AccountByKey(ctx context.Context, instKey string, kind bankfeed.AccountKind, bankID, number string) (*bankfeed.Account, error) {
-	a, err := scanAccount(s.tx.QueryRowContext(ctx, s.d.rebind(`SELECT `+prefixed("a.", accountColumns)+`
+	a, err := scanAccount(s.q().QueryRowContext(ctx, s.d.rebind(`SELECT `+prefixed("a.", accountColumns)+`
 		FROM accounts a JOIN institutions i ON i.id = a.institution_id
 		WHERE i.key = ? AND a.kind = ? AND a.bank_id = ? AND a.number = ?`), instKey, kind, bankID, number))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -47,16 +50,18 @@ func (s *Snapshot) AccountByKey(ctx context.Context, instKey string, kind bankfe
 
 // Account returns the account with id.
 func (s *Snapshot) Account(ctx context.Context, id bankfeed.AccountID) (*bankfeed.Account, error) {
-	return accountByID(ctx, s.tx, s.d, id)
+	return accountByID(ctx, s.q(), s.d, id)
 }
 
 // HasLines reports whether the account has any line.
 func (s *Snapshot) HasLines(ctx context.Context, accountID bankfeed.AccountID) (bool, error) {
-	return hasLines(ctx, s.tx, s.d, accountID)
+	return hasLines(ctx, s.q(), s.d, accountID)
 }
 
 // LookupAliases calls fn for every line of the account whose FITID or
 // alias is one of ids, a few hundred ids a query.
 func (s *Snapshot) LookupAliases(ctx context.Context, accountID bankfeed.AccountID, ids []string, fn func(AliasMatch) error) error {
-	return s.lookup.lookup(ctx, s.tx, s.d, accountID, ids, fn)
+	return s.lookup.lookup(ctx, s.q(), s.d, accountID, ids, fn)
 }
+
+func (s *Snapshot) q() cachedTx { return cachedTx{tx: s.tx, c: s.c} }

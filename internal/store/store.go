@@ -38,6 +38,10 @@ type DB struct {
 	write *sql.DB // one connection: the single writer
 	read  *sql.DB // readers
 	now   func() time.Time
+	// wcache and rcache keep the frequent queries prepared on the writer
+	// and on the readers.
+	wcache, rcache *stmtCache
+	batch          batcher
 }
 
 // Open opens (creating if needed) the store in dataDir, which is created with
@@ -78,6 +82,7 @@ func OpenFile(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	db.read.SetMaxOpenConns(db.d.readerConns)
 	db.read.SetMaxIdleConns(db.d.readerConns)
+	db.wcache, db.rcache = newStmtCache(db.write), newStmtCache(db.read)
 	return db, nil
 }
 
@@ -87,6 +92,9 @@ func (db *DB) Path() string { return db.path }
 // Close closes the store. The last connection to close checkpoints the WAL
 // into the database file.
 func (db *DB) Close() error {
+	db.closeBatches()
+	db.wcache.close()
+	db.rcache.close()
 	var errs []error
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
@@ -102,6 +110,7 @@ func (db *DB) Now() time.Time { return db.now().UTC() }
 // run inside the transaction.
 type Tx struct {
 	tx  *sql.Tx
+	c   *stmtCache
 	d   *dialect
 	now func() time.Time
 	// nextLineID is the next id the writer hands to a new line; 0 until the
@@ -116,8 +125,9 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return db.d.wrap("begin write", err)
 	}
+	defer db.wcache.fill(ctx)
 	defer sqlTx.Rollback()
-	tx := &Tx{tx: sqlTx, d: db.d, now: db.now}
+	tx := &Tx{tx: sqlTx, c: db.wcache, d: db.d, now: db.now}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -128,13 +138,15 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 // view runs fn in one read transaction, a consistent snapshot.
-func (db *DB) view(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// Its fixed queries are prepared once per connection.
+func (db *DB) view(ctx context.Context, fn func(tx cachedTx) error) error {
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return db.d.wrap("begin read", err)
 	}
+	defer db.rcache.fill(ctx)
 	defer tx.Rollback()
-	if err := fn(tx); err != nil {
+	if err := fn(cachedTx{tx: tx, c: db.rcache}); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -209,7 +221,7 @@ var Tables = []string{"institutions", "accounts", "sync_runs", "imports", "impor
 // TableCounts returns the number of rows of every table in Tables.
 func (db *DB) TableCounts(ctx context.Context) (map[string]int64, error) {
 	counts := make(map[string]int64, len(Tables))
-	err := db.view(ctx, func(tx *sql.Tx) error {
+	err := db.view(ctx, func(tx cachedTx) error {
 		for _, t := range Tables {
 			var n int64
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+t).Scan(&n); err != nil {

@@ -26,7 +26,7 @@ func (tx *Tx) CreateSyncRun(ctx context.Context, r *bankfeed.SyncRun) error {
 	if r.ConnectionID != 0 {
 		conn = r.ConnectionID
 	}
-	err := tx.tx.QueryRowContext(ctx, tx.d.rebind(`INSERT INTO sync_runs
+	err := tx.q().QueryRowContext(ctx, tx.d.rebind(`INSERT INTO sync_runs
 		(account_id, started_at, finished_at, outcome, failure_class, http_status, ofx_status, error,
 		 new_lines, duplicate_lines, collisions, skipped, warnings,
 		 connection_id, trigger, window_start, window_end, retry_at, transcript)
@@ -44,7 +44,7 @@ func (tx *Tx) FinishSyncRun(ctx context.Context, r *bankfeed.SyncRun) error {
 		r.FinishedAt = &now
 	}
 	c := r.ImportCounts
-	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE sync_runs SET finished_at = ?, outcome = ?, failure_class = ?,
+	res, err := tx.q().ExecContext(ctx, tx.d.rebind(`UPDATE sync_runs SET finished_at = ?, outcome = ?, failure_class = ?,
 		http_status = ?, ofx_status = ?, error = ?, new_lines = ?, duplicate_lines = ?, collisions = ?, skipped = ?,
 		warnings = ?, retry_at = ?, transcript = ? WHERE id = ?`),
 		formatTime(*r.FinishedAt), r.Outcome, r.FailureClass, r.HTTPStatus, r.OFXStatus, r.Error,
@@ -110,7 +110,7 @@ func scanSyncRun(row interface{ Scan(...any) error }) (*bankfeed.SyncRun, error)
 // SyncRun returns the run with id.
 func (db *DB) SyncRun(ctx context.Context, id bankfeed.SyncRunID) (*bankfeed.SyncRun, error) {
 	var r *bankfeed.SyncRun
-	err := db.view(ctx, func(tx *sql.Tx) (err error) {
+	err := db.view(ctx, func(tx cachedTx) (err error) {
 		r, err = scanSyncRun(tx.QueryRowContext(ctx, db.d.rebind(`SELECT `+syncRunColumns+` FROM sync_runs WHERE id = ?`), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return bankfeed.Errorf(bankfeed.ENotFound, "no sync run %d", id)
@@ -157,10 +157,11 @@ func (db *DB) FindSyncRuns(ctx context.Context, f SyncRunFilter) ([]*bankfeed.Sy
 	}
 	q += ` ORDER BY started_at DESC, id DESC`
 	if f.Limit > 0 {
-		q += " LIMIT " + itoa(int64(f.Limit))
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
 	}
 	var out []*bankfeed.SyncRun
-	err := db.view(ctx, func(tx *sql.Tx) error {
+	err := db.view(ctx, func(tx cachedTx) error {
 		rows, err := tx.QueryContext(ctx, db.d.rebind(q), args...)
 		if err != nil {
 			return db.d.wrap("list sync runs", err)

@@ -11,7 +11,7 @@ import (
 
 // Cursor returns how far an account is synced; nil when it never was.
 func (tx *Tx) Cursor(ctx context.Context, id bankfeed.AccountID) (*bankfeed.SyncCursor, error) {
-	c, err := scanCursor(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+cursorColumns+` FROM sync_cursors
+	c, err := scanCursor(tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT `+cursorColumns+` FROM sync_cursors
 		WHERE account_id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -25,7 +25,7 @@ func (tx *Tx) SetCursor(ctx context.Context, c *bankfeed.SyncCursor) error {
 	if c.SyncRunID != 0 {
 		run = c.SyncRunID
 	}
-	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(`INSERT INTO sync_cursors (account_id, statement_end, last_success_at, sync_run_id)
+	_, err := tx.q().ExecContext(ctx, tx.d.rebind(`INSERT INTO sync_cursors (account_id, statement_end, last_success_at, sync_run_id)
 		VALUES (?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET statement_end = excluded.statement_end,
 		last_success_at = excluded.last_success_at, sync_run_id = excluded.sync_run_id`),
 		c.AccountID, formatTime(c.StatementEnd), formatTime(c.LastSuccess), run)
@@ -36,7 +36,7 @@ func (tx *Tx) SetCursor(ctx context.Context, c *bankfeed.SyncCursor) error {
 // the first sync's window again. Its lines stay, and dedupe keeps them
 // single.
 func (tx *Tx) DeleteCursor(ctx context.Context, id bankfeed.AccountID) error {
-	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(`DELETE FROM sync_cursors WHERE account_id = ?`), id)
+	_, err := tx.q().ExecContext(ctx, tx.d.rebind(`DELETE FROM sync_cursors WHERE account_id = ?`), id)
 	return tx.d.wrap("delete cursor", err)
 }
 
@@ -59,7 +59,7 @@ func scanCursor(row interface{ Scan(...any) error }) (*bankfeed.SyncCursor, erro
 // Cursors returns every account's cursor, by account.
 func (db *DB) Cursors(ctx context.Context) (map[bankfeed.AccountID]*bankfeed.SyncCursor, error) {
 	out := map[bankfeed.AccountID]*bankfeed.SyncCursor{}
-	err := db.view(ctx, func(tx *sql.Tx) error {
+	err := db.view(ctx, func(tx cachedTx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+cursorColumns+` FROM sync_cursors`)
 		if err != nil {
 			return db.d.wrap("list cursors", err)
@@ -80,7 +80,7 @@ func (db *DB) Cursors(ctx context.Context) (map[bankfeed.AccountID]*bankfeed.Syn
 // LineCounts returns how many lines each account holds.
 func (db *DB) LineCounts(ctx context.Context) (map[bankfeed.AccountID]int64, error) {
 	out := map[bankfeed.AccountID]int64{}
-	err := db.view(ctx, func(tx *sql.Tx) error {
+	err := db.view(ctx, func(tx cachedTx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT account_id, count(*) FROM lines GROUP BY account_id`)
 		if err != nil {
 			return db.d.wrap("count lines", err)
@@ -122,7 +122,7 @@ func scanCircuit(row interface{ Scan(...any) error }) (*bankfeed.Circuit, error)
 
 // Circuit returns an institution's circuit; a closed one when it has none.
 func (tx *Tx) Circuit(ctx context.Context, id bankfeed.InstitutionID) (*bankfeed.Circuit, error) {
-	c, err := scanCircuit(tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT `+circuitColumns+` FROM institution_circuits
+	c, err := scanCircuit(tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT `+circuitColumns+` FROM institution_circuits
 		WHERE institution_id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return &bankfeed.Circuit{InstitutionID: id}, nil
@@ -137,7 +137,7 @@ func (tx *Tx) SetCircuit(ctx context.Context, c *bankfeed.Circuit) error {
 	if c.Open {
 		state = "open"
 	}
-	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(`INSERT INTO institution_circuits
+	_, err := tx.q().ExecContext(ctx, tx.d.rebind(`INSERT INTO institution_circuits
 		(institution_id, state, failure_class, reason, failures, opened_at, next_probe_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (institution_id) DO UPDATE SET state = excluded.state,
 		failure_class = excluded.failure_class, reason = excluded.reason, failures = excluded.failures,
@@ -151,7 +151,7 @@ func (tx *Tx) SetCircuit(ctx context.Context, c *bankfeed.Circuit) error {
 // institution.
 func (db *DB) Circuits(ctx context.Context) (map[bankfeed.InstitutionID]*bankfeed.Circuit, error) {
 	out := map[bankfeed.InstitutionID]*bankfeed.Circuit{}
-	err := db.view(ctx, func(tx *sql.Tx) error {
+	err := db.view(ctx, func(tx cachedTx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+circuitColumns+` FROM institution_circuits`)
 		if err != nil {
 			return db.d.wrap("list circuits", err)
@@ -183,7 +183,7 @@ type Lease struct {
 // not.
 func (tx *Tx) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (ok bool, current *Lease, err error) {
 	now := tx.Now()
-	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+	res, err := tx.q().ExecContext(ctx, tx.d.rebind(`INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
 		WHERE leases.expires_at <= ? OR leases.holder = excluded.holder`),
 		name, holder, formatTime(now.Add(ttl)), formatTime(now))
@@ -195,7 +195,7 @@ func (tx *Tx) AcquireLease(ctx context.Context, name, holder string, ttl time.Du
 	}
 	var l Lease
 	var exp string
-	err = tx.tx.QueryRowContext(ctx, tx.d.rebind(`SELECT name, holder, expires_at FROM leases WHERE name = ?`), name).
+	err = tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT name, holder, expires_at FROM leases WHERE name = ?`), name).
 		Scan(&l.Name, &l.Holder, &exp)
 	if err != nil {
 		return false, nil, tx.d.wrap("acquire lease", err)
@@ -206,21 +206,21 @@ func (tx *Tx) AcquireLease(ctx context.Context, name, holder string, ttl time.Du
 
 // ReleaseLease lets go of the lease name if holder has it.
 func (tx *Tx) ReleaseLease(ctx context.Context, name, holder string) error {
-	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(`DELETE FROM leases WHERE name = ? AND holder = ?`), name, holder)
+	_, err := tx.q().ExecContext(ctx, tx.d.rebind(`DELETE FROM leases WHERE name = ? AND holder = ?`), name, holder)
 	return tx.d.wrap("release lease", err)
 }
 
 // ReleaseLeasesOf lets go of every lease holder has: a worker's leases when
 // it stops, or a dead worker's.
 func (tx *Tx) ReleaseLeasesOf(ctx context.Context, holder string) error {
-	_, err := tx.tx.ExecContext(ctx, tx.d.rebind(`DELETE FROM leases WHERE holder = ?`), holder)
+	_, err := tx.q().ExecContext(ctx, tx.d.rebind(`DELETE FROM leases WHERE holder = ?`), holder)
 	return tx.d.wrap("release leases", err)
 }
 
 // Leases lists the leases held, expired or not.
 func (db *DB) Leases(ctx context.Context) ([]Lease, error) {
 	var out []Lease
-	err := db.view(ctx, func(tx *sql.Tx) error {
+	err := db.view(ctx, func(tx cachedTx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT name, holder, expires_at FROM leases ORDER BY name`)
 		if err != nil {
 			return db.d.wrap("list leases", err)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -88,11 +90,13 @@ func benchSync(b *testing.B, srv *fakebank.Server, bound time.Duration, daily bo
 			f.shift.Store(0)
 		}
 		f.http.CloseIdleConnections()
+		stopProfile := profileTimed(b, daily)
 		b.StartTimer()
 		start := time.Now()
 		runs := f.syncAll(b, ctx)
 		took := time.Since(start)
 		b.StopTimer()
+		stopProfile()
 		worst = max(worst, float64(took)/float64(bound))
 		f.check(b, runs, daily)
 		for _, r := range runs {
@@ -105,6 +109,32 @@ func benchSync(b *testing.B, srv *fakebank.Server, bound time.Duration, daily bo
 	b.ReportMetric(float64(bound)/float64(time.Millisecond), "lower_bound_ms")
 	b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(time.Millisecond), "ms_per_sync")
 	b.ReportMetric(float64(lines)/float64(b.N), "new_lines")
+}
+
+// profileTimed starts a CPU profile of the timed part alone when
+// BANKFEED_BENCH_CPUPROFILE names a file (the case's name is added to it;
+// the last iteration's profile is kept), and returns what stops it.
+// -cpuprofile would profile the untimed setup too.
+func profileTimed(b *testing.B, daily bool) func() {
+	path := os.Getenv("BANKFEED_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	name := "first"
+	if daily {
+		name = "daily"
+	}
+	f, err := os.OpenFile(path+"."+name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // benchFleet is a fresh store and syncer with every login connected.

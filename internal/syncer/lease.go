@@ -32,7 +32,20 @@ type held struct {
 	account string
 	slot    string
 	release func() // gives the in-process slot and claims back
+	// letGo gives the slot back in this process once the bank has
+	// answered: the next account's request may go while this one is
+	// written. The slot's lease stays this process's: the next run that
+	// claims the slot takes it on, and the run's commit releases it only
+	// when none has.
+	letGo func()
+	// slotFreed is set by letGo.
+	slotFreed bool
 }
+
+// errPaused says why an account sync stops before it takes anything.
+type errPaused struct{ why string }
+
+func (e *errPaused) Error() string { return e.why }
 
 // slots bounds the syncs running at once per institution: in this process
 // by a semaphore (so waiting needs no polling), across processes by the
@@ -80,6 +93,13 @@ func (c *claims) claim(name string) bool {
 	return true
 }
 
+// held reports whether name is claimed in this process.
+func (c *claims) held(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.names[name]
+}
+
 func (c *claims) drop(names ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -90,27 +110,38 @@ func (c *claims) drop(names ...string) {
 
 // acquire takes the account's lease and a slot of its institution, waiting
 // for a slot as long as ctx allows. It returns errBusy at once when another
-// worker, or another goroutine of this one, syncs the account.
-func (s *Syncer) acquire(ctx context.Context, inst bankfeed.InstitutionID, acct bankfeed.AccountID) (*held, error) {
+// worker, or another goroutine of this one, syncs the account. check runs
+// first in the transaction that takes them: a reason it gives (returned as
+// *errPaused) takes nothing.
+func (s *Syncer) acquire(ctx context.Context, inst bankfeed.InstitutionID, acct bankfeed.AccountID,
+	check func(tx *store.Tx) (string, error)) (*held, error) {
 	sem := s.slots.sem(inst)
 	select {
 	case sem <- struct{}{}:
 	case <-ctx.Done():
 		return nil, context.Cause(ctx)
 	}
-	free := func() { <-sem }
+	var once sync.Once
+	free := func() { once.Do(func() { <-sem }) }
 	h := &held{account: accountLease(acct)}
 	wait := 20 * time.Millisecond
 	for {
-		ok, err := s.tryAcquire(ctx, inst, h)
+		ok, err := s.tryAcquire(ctx, inst, h, check)
 		if err != nil {
 			free()
 			return nil, err
 		}
 		if ok {
+			h.letGo = func() {
+				if !h.slotFreed {
+					h.slotFreed = true
+					s.claims.drop(h.slot)
+					free()
+				}
+			}
 			h.release = func() {
-				s.claims.drop(h.account, h.slot)
-				free()
+				s.claims.drop(h.account)
+				h.letGo()
 			}
 			return h, nil
 		}
@@ -129,12 +160,25 @@ func (s *Syncer) acquire(ctx context.Context, inst bankfeed.InstitutionID, acct 
 
 // tryAcquire takes the account's lease and a free slot in one transaction,
 // or neither.
-func (s *Syncer) tryAcquire(ctx context.Context, inst bankfeed.InstitutionID, h *held) (bool, error) {
+func (s *Syncer) tryAcquire(ctx context.Context, inst bankfeed.InstitutionID, h *held,
+	check func(tx *store.Tx) (string, error)) (bool, error) {
 	if !s.claims.claim(h.account) {
 		return false, fmt.Errorf("%w (%s)", errBusy, s.holder)
 	}
 	got := false
-	err := s.db.Update(ctx, func(tx *store.Tx) error {
+	err := s.db.Batch(ctx, func(tx *store.Tx) error {
+		// Batch may run this twice: start again.
+		if h.slot != "" {
+			s.claims.drop(h.slot)
+			h.slot = ""
+		}
+		got = false
+		if why, err := check(tx); err != nil || why != "" {
+			if err == nil {
+				err = &errPaused{why: why}
+			}
+			return err
+		}
 		ok, cur, err := s.take(ctx, tx, h.account)
 		if err != nil {
 			return err
@@ -188,10 +232,15 @@ func (s *Syncer) take(ctx context.Context, tx *store.Tx, name string) (bool, *st
 }
 
 // releaseTx lets go of what h holds inside tx, the transaction that records
-// the run, so the run and the release commit together.
+// the run, so the run and the release commit together. A slot let go early
+// and claimed since by another run of this process stays leased: that run
+// holds it now.
 func (s *Syncer) releaseTx(ctx context.Context, tx *store.Tx, h *held) error {
 	if err := tx.ReleaseLease(ctx, h.account, s.holder); err != nil {
 		return err
+	}
+	if h.slotFreed && s.claims.held(h.slot) {
+		return nil
 	}
 	return tx.ReleaseLease(ctx, h.slot, s.holder)
 }
@@ -202,7 +251,7 @@ func (s *Syncer) releaseTx(ctx context.Context, tx *store.Tx, h *held) error {
 func (s *Syncer) releaseAlone(h *held) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.db.Update(ctx, func(tx *store.Tx) error { return s.releaseTx(ctx, tx, h) }); err != nil {
+	if err := s.db.Batch(ctx, func(tx *store.Tx) error { return s.releaseTx(ctx, tx, h) }); err != nil {
 		s.log.Warn("release leases", "err", err)
 	}
 }

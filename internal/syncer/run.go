@@ -255,13 +255,60 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 		return
 	}
 	s.progress(Event{Connection: c, Account: a, Step: "waiting"})
-	h, err := s.acquire(ctx, c.InstitutionID, a.AccountID)
-	if errors.Is(err, errBusy) {
+	run := &bankfeed.SyncRun{AccountID: a.AccountID, ConnectionID: c.ID, Trigger: rc.trigger}
+	var cursorEnd time.Time
+	// Read in the transaction that takes the leases: whether the sync may
+	// still go on, and the account's window.
+	check := func(tx *store.Tx) (string, error) {
+		if rc.trigger != bankfeed.TriggerProbe {
+			// A circuit opened since this sync began (another sync met
+			// the bank failing) pauses it: only the probe tests the bank.
+			cir, err := tx.Circuit(ctx, c.InstitutionID)
+			if err != nil {
+				return "", err
+			}
+			if cir.Open {
+				return "waiting for the bank: " + cir.Reason, nil
+			}
+		}
+		if !waitsForUser(c) {
+			// So does a refusal of the login since (another worker's
+			// sync of it): a refused password is not sent again.
+			state, next, found, err := tx.ConnectionStanding(ctx, c.ID)
+			if err != nil {
+				return "", err
+			}
+			if found && state == bankfeed.ConnNeedsAction && next.IsZero() {
+				return "not tried: the bank refused this login in another sync", nil
+			}
+		}
+		cur, err := tx.Cursor(ctx, a.AccountID)
+		if err != nil {
+			return "", err
+		}
+		run.StartedAt = s.now()
+		run.WindowEnd = run.StartedAt
+		run.WindowStart = run.StartedAt.Add(-s.opts.FirstWindow)
+		cursorEnd = time.Time{}
+		if cur != nil {
+			run.WindowStart = cur.StatementEnd.Add(-s.opts.Overlap)
+			cursorEnd = cur.StatementEnd
+		}
+		return "", nil
+	}
+	h, err := s.acquire(ctx, c.InstitutionID, a.AccountID, check)
+	var paused *errPaused
+	switch {
+	case errors.Is(err, errBusy):
 		ar.Skipped = "another sync of this account is running"
 		s.progress(Event{Connection: c, Account: a, Step: "skipped", Why: ar.Skipped})
 		return
-	}
-	if err != nil {
+	case errors.As(err, &paused):
+		rc.halt(paused.why)
+		ar.Skipped = paused.why
+		s.progress(Event{Connection: c, Account: a, Step: "skipped", Why: paused.why})
+		return
+	case err != nil:
 		if ctx.Err() == nil {
 			rc.fail(err)
 		}
@@ -278,65 +325,17 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 		return
 	}
 
-	run := &bankfeed.SyncRun{AccountID: a.AccountID, ConnectionID: c.ID, Trigger: rc.trigger, StartedAt: s.now()}
-	var cursorEnd time.Time
-	paused := ""
-	err = s.db.Update(ctx, func(tx *store.Tx) error {
-		if rc.trigger != bankfeed.TriggerProbe {
-			// A circuit opened since this sync began (another sync met
-			// the bank failing) pauses it: only the probe tests the bank.
-			cir, err := tx.Circuit(ctx, c.InstitutionID)
-			if err != nil {
-				return err
-			}
-			if cir.Open {
-				paused = "waiting for the bank: " + cir.Reason
-				return nil
-			}
-		}
-		if !waitsForUser(c) {
-			// So does a refusal of the login since (another worker's
-			// sync of it): a refused password is not sent again.
-			cs, err := tx.Connections(ctx, store.ConnectionFilter{ID: c.ID})
-			if err != nil {
-				return err
-			}
-			if len(cs) == 1 && waitsForUser(cs[0]) {
-				paused = "not tried: the bank refused this login in another sync"
-				return nil
-			}
-		}
-		cur, err := tx.Cursor(ctx, a.AccountID)
-		if err != nil {
-			return err
-		}
-		run.WindowEnd = run.StartedAt
-		run.WindowStart = run.StartedAt.Add(-s.opts.FirstWindow)
-		if cur != nil {
-			run.WindowStart = cur.StatementEnd.Add(-s.opts.Overlap)
-			cursorEnd = cur.StatementEnd
-		}
-		return nil
-	})
-	if err != nil {
-		s.releaseAlone(h)
-		rc.fail(err)
-		ar.Skipped = "not synced: " + err.Error()
-		return
-	}
-	if paused != "" {
-		s.releaseAlone(h)
-		rc.halt(paused)
-		ar.Skipped = paused
-		s.progress(Event{Connection: c, Account: a, Step: "skipped", Why: paused})
-		return
-	}
-
 	s.progress(Event{Connection: c, Account: a, Step: "fetching"})
 	ref := ofx.AccountRef{BankID: a.BankID, AcctID: a.Number, AcctType: a.Type}
 	resp, ex, ferr := rc.client.Statement(ctx, institution(c.Profile), rc.creds, a.Kind, ref, run.WindowStart, run.WindowEnd)
 	if ferr == nil {
 		ferr = checkAccount(resp, a)
+	}
+	if ferr == nil {
+		// The bank is done with this request: the next may go while this
+		// answer is written. A failure keeps its slot until it is
+		// recorded, so no request goes to a failing bank meanwhile.
+		h.letGo()
 	}
 	if ctx.Err() != nil {
 		// Stopped on purpose: nothing to record, the next start retries.
@@ -345,7 +344,14 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 		return
 	}
 	if ex != nil {
-		if b, err := json.Marshal([]*ofxdirect.Exchange{ex}); err == nil {
+		t := *ex
+		if ferr == nil {
+			// A good answer's body is the run's lines, now in the feed:
+			// the transcript keeps the exchange, not a second copy.
+			t.ResponseBody, t.BodyCut = "", false
+			t.Notes = append(t.Notes[:len(t.Notes):len(t.Notes)], "answer body not kept: it was imported")
+		}
+		if b, err := json.Marshal([]*ofxdirect.Exchange{&t}); err == nil {
 			run.Transcript = string(b)
 		}
 	}
@@ -477,10 +483,13 @@ func fillFailure(run *bankfeed.SyncRun, class bankfeed.FailureClass, err error) 
 
 // commitOK commits a good run: the run record, its lines deduped against
 // the feed, the account's cursor and the release of its leases, in one
-// transaction.
+// transaction (which it may share with other runs' commits, each all or
+// nothing). The importer's lookups of earlier lines read committed lines
+// only: no other run of this account can be in the same batch, as it would
+// need this run's lease.
 func (s *Syncer) commitOK(ctx context.Context, run *bankfeed.SyncRun, a *bankfeed.ConnectionAccount, h *held,
 	raw []byte, end time.Time) error {
-	return s.db.Update(ctx, func(tx *store.Tx) error {
+	return s.db.Batch(ctx, func(tx *store.Tx) error {
 		run.Outcome = bankfeed.OutcomeOK
 		run.ID = 0
 		// The transcript is written once, by FinishSyncRun.
@@ -519,7 +528,7 @@ func (s *Syncer) commitFailed(ctx context.Context, run *bankfeed.SyncRun, c *ban
 	if err != nil {
 		return err
 	}
-	return s.db.Update(ctx, func(tx *store.Tx) error {
+	return s.db.Batch(ctx, func(tx *store.Tx) error {
 		run.ID = 0
 		now := tx.Now()
 		run.FinishedAt = &now
