@@ -272,7 +272,12 @@ func printRun(w io.Writer, j runShowJSON) error {
 			fmt.Fprintf(w, "\n--- answer: HTTP %d %s, %d bytes\n", x.Status, http.StatusText(x.Status), x.ResponseSize)
 			writeHeader(w, x.ResponseHeader)
 			fmt.Fprintln(w)
-			writeBody(w, x.ResponseBody)
+			if x.ResponseBody == "" && x.ResponseSize > 0 {
+				// A good answer's body is not kept: it is the run's lines.
+				fmt.Fprintln(w, "(not kept: the answer was imported; its lines are this run's)")
+			} else {
+				writeBody(w, x.ResponseBody)
+			}
 			if x.BodyCut {
 				fmt.Fprintln(w, "[… the rest of the answer was not kept]")
 			}

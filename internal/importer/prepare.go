@@ -22,12 +22,21 @@ func srvrtidAlias(id string) string { return "srvrtid:" + id }
 // ids. It reads through a snapshot taken while the import holds the write
 // lock, which shows exactly the store before this import.
 type preparer struct {
-	snap     *store.Snapshot
+	snap     lookuper
 	forced   bankfeed.AccountID
 	accounts map[string]*prepAccount // by accountKey
 	cur      *prepStmt
 	ids      []string
 	distinct map[string]struct{}
+}
+
+// lookuper is where the preparer reads the store before the import: a
+// Snapshot, or the import's own transaction before it writes anything.
+type lookuper interface {
+	Account(ctx context.Context, id bankfeed.AccountID) (*bankfeed.Account, error)
+	AccountByKey(ctx context.Context, instKey string, kind bankfeed.AccountKind, bankID, number string) (*bankfeed.Account, error)
+	HasLines(ctx context.Context, accountID bankfeed.AccountID) (bool, error)
+	LookupAliases(ctx context.Context, accountID bankfeed.AccountID, ids []string, fn func(store.AliasMatch) error) error
 }
 
 // prepAccount is what the preparer knows of an account.

@@ -7,14 +7,20 @@ import (
 	"sync"
 )
 
-// maxBatch bounds the calls one shared transaction of Batch takes.
-const maxBatch = 64
+// maxBatch bounds the calls one shared transaction of Batch takes, and
+// maxSlow those of them that came through Batch rather than BatchFirst: a
+// quick call waits for at most one batch of slow ones.
+const (
+	maxBatch = 64
+	maxSlow  = 4
+)
 
 // batchCall is one fn waiting for Batch's committer.
 type batchCall struct {
-	ctx  context.Context
-	fn   func(tx *Tx) error
-	done chan batchResult
+	ctx   context.Context
+	fn    func(tx *Tx) error
+	done  chan batchResult
+	first bool // came through BatchFirst
 }
 
 type batchResult struct {
@@ -28,7 +34,8 @@ type batcher struct {
 	once   sync.Once
 	mu     sync.RWMutex
 	closed bool
-	calls  chan batchCall
+	calls  chan batchCall // slow calls
+	first  chan batchCall // quick calls, run before the slow ones
 	wg     sync.WaitGroup
 }
 
@@ -48,9 +55,20 @@ type batcher struct {
 // says meanwhile; ctx is what fn's statements run under, and a fn whose ctx
 // is done before its turn does not run.
 func (db *DB) Batch(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.batchCall(ctx, fn, false)
+}
+
+// BatchFirst is Batch for a quick fn that others wait for (taking a lease):
+// it goes into the next batch ahead of the calls of Batch.
+func (db *DB) BatchFirst(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.batchCall(ctx, fn, true)
+}
+
+func (db *DB) batchCall(ctx context.Context, fn func(tx *Tx) error, first bool) error {
 	b := &db.batch
 	b.once.Do(func() {
 		b.calls = make(chan batchCall, maxBatch)
+		b.first = make(chan batchCall, maxBatch)
 		b.wg.Add(1)
 		go db.commitBatches()
 	})
@@ -59,8 +77,12 @@ func (db *DB) Batch(ctx context.Context, fn func(tx *Tx) error) error {
 		b.mu.RUnlock()
 		return fmt.Errorf("batch: %w", sql.ErrConnDone)
 	}
-	c := batchCall{ctx: ctx, fn: fn, done: make(chan batchResult, 1)}
-	b.calls <- c
+	c := batchCall{ctx: ctx, fn: fn, done: make(chan batchResult, 1), first: first}
+	if first {
+		b.first <- c
+	} else {
+		b.calls <- c
+	}
 	b.mu.RUnlock()
 	r := <-c.done
 	if r.panic != nil {
@@ -72,34 +94,78 @@ func (db *DB) Batch(ctx context.Context, fn func(tx *Tx) error) error {
 // closeBatches stops the committer once the calls queued are done.
 func (db *DB) closeBatches() {
 	b := &db.batch
+	b.once.Do(func() {}) // no committer starts after Close
 	b.mu.Lock()
 	if !b.closed && b.calls != nil {
 		close(b.calls)
+		close(b.first)
 	}
 	b.closed = true
 	b.mu.Unlock()
 	b.wg.Wait()
 }
 
-// commitBatches is the committer: it takes the calls waiting, runs them in
-// one transaction and commits.
+// commitBatches is the committer: it takes the calls waiting, quick ones
+// first, runs them in one transaction and commits.
 func (db *DB) commitBatches() {
-	defer db.batch.wg.Done()
-	for c := range db.batch.calls {
-		calls := []batchCall{c}
-	more:
-		for len(calls) < maxBatch {
-			select {
-			case c, ok := <-db.batch.calls:
-				if !ok {
-					break more
+	b := &db.batch
+	defer b.wg.Done()
+	first, calls := b.first, b.calls
+	for first != nil || calls != nil {
+		var batch []batchCall
+		select {
+		case c, ok := <-first:
+			if !ok {
+				first = nil
+				continue
+			}
+			batch = append(batch, c)
+		case c, ok := <-calls:
+			if !ok {
+				calls = nil
+				continue
+			}
+			batch = append(batch, c)
+		}
+		// Every quick call waiting, then slow ones up to maxSlow.
+		slow := 0
+		if !batch[0].first {
+			slow = 1
+		}
+		for len(batch) < maxBatch {
+			c, ok, got := receive(first)
+			if !got && slow < maxSlow {
+				if c, ok, got = receive(calls); got && ok {
+					slow++
 				}
-				calls = append(calls, c)
-			default:
-				break more
+				if got && !ok {
+					calls = nil
+				}
+			} else if got && !ok {
+				first = nil
+			}
+			if !got {
+				break
+			}
+			if ok {
+				batch = append(batch, c)
 			}
 		}
-		db.runBatch(calls)
+		db.runBatch(batch)
+	}
+}
+
+// receive takes a call from ch if one is waiting: got is false when none
+// is, ok false when ch is closed (or nil).
+func receive(ch chan batchCall) (c batchCall, ok, got bool) {
+	if ch == nil {
+		return batchCall{}, false, false
+	}
+	select {
+	case c, ok = <-ch:
+		return c, ok, true
+	default:
+		return batchCall{}, false, false
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -315,23 +314,4 @@ func (tx *Tx) WakeConnections(ctx context.Context, inst bankfeed.InstitutionID, 
 		WHERE institution_id = ? AND id <> ? AND disabled = 0 AND next_attempt_at IS NOT NULL AND next_attempt_at > ?`),
 		formatTime(tx.Now()), inst, except, formatTime(tx.Now()))
 	return tx.d.wrap("wake connections", err)
-}
-
-// ConnectionStanding returns a connection's state and next automatic
-// attempt (zero: none), read in the transaction: what a sync checks before
-// each request. found is false when the connection is gone.
-func (tx *Tx) ConnectionStanding(ctx context.Context, id bankfeed.ConnectionID) (state bankfeed.ConnectionState, next time.Time, found bool, err error) {
-	var st string
-	var ns sql.NullString
-	err = tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT state, next_attempt_at FROM connections WHERE id = ?`), id).Scan(&st, &ns)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", time.Time{}, false, nil
-	}
-	if err != nil {
-		return "", time.Time{}, false, tx.d.wrap("read connection", err)
-	}
-	if next, err = scanTime(ns); err != nil {
-		return "", time.Time{}, false, fmt.Errorf("read connection %d: next attempt: %w", id, err)
-	}
-	return bankfeed.ConnectionState(st), next, true, nil
 }

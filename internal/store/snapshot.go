@@ -39,13 +39,22 @@ func (s *Snapshot) Close() error {
 // AccountByKey returns the account with this institution key, kind, bank id
 // and number, or nil when there is none.
 func (s *Snapshot) AccountByKey(ctx context.Context, instKey string, kind bankfeed.AccountKind, bankID, number string) (*bankfeed.Account, error) {
-	a, err := scanAccount(s.q().QueryRowContext(ctx, s.d.rebind(`SELECT `+prefixed("a.", accountColumns)+`
+	return accountByKey(ctx, s.q(), s.d, instKey, kind, bankID, number)
+}
+
+// AccountByKey is Snapshot.AccountByKey in the transaction.
+func (tx *Tx) AccountByKey(ctx context.Context, instKey string, kind bankfeed.AccountKind, bankID, number string) (*bankfeed.Account, error) {
+	return accountByKey(ctx, tx.q(), tx.d, instKey, kind, bankID, number)
+}
+
+func accountByKey(ctx context.Context, q querier, d *dialect, instKey string, kind bankfeed.AccountKind, bankID, number string) (*bankfeed.Account, error) {
+	a, err := scanAccount(q.QueryRowContext(ctx, d.rebind(`SELECT `+prefixed("a.", accountColumns)+`
 		FROM accounts a JOIN institutions i ON i.id = a.institution_id
 		WHERE i.key = ? AND a.kind = ? AND a.bank_id = ? AND a.number = ?`), instKey, kind, bankID, number))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
-	return a, s.d.wrap("read account", err)
+	return a, d.wrap("read account", err)
 }
 
 // Account returns the account with id.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/bankfeed/bankfeed"
@@ -122,12 +123,64 @@ func scanCircuit(row interface{ Scan(...any) error }) (*bankfeed.Circuit, error)
 
 // Circuit returns an institution's circuit; a closed one when it has none.
 func (tx *Tx) Circuit(ctx context.Context, id bankfeed.InstitutionID) (*bankfeed.Circuit, error) {
-	c, err := scanCircuit(tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT `+circuitColumns+` FROM institution_circuits
+	return circuit(ctx, tx.q(), tx.d, id)
+}
+
+func circuit(ctx context.Context, q querier, d *dialect, id bankfeed.InstitutionID) (*bankfeed.Circuit, error) {
+	c, err := scanCircuit(q.QueryRowContext(ctx, d.rebind(`SELECT `+circuitColumns+` FROM institution_circuits
 		WHERE institution_id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return &bankfeed.Circuit{InstitutionID: id}, nil
 	}
-	return c, tx.d.wrap("read circuit", err)
+	return c, d.wrap("read circuit", err)
+}
+
+// Gate is what a sync checks before each request to the bank: the
+// institution's circuit and the connection's standing.
+type Gate struct {
+	Circuit *bankfeed.Circuit
+	// Found is false when the connection is gone; State and Next (zero:
+	// no automatic attempt) are its standing.
+	Found bool
+	State bankfeed.ConnectionState
+	Next  time.Time
+}
+
+// Gate reads a connection's gate in the transaction.
+func (tx *Tx) Gate(ctx context.Context, conn bankfeed.ConnectionID, inst bankfeed.InstitutionID) (*Gate, error) {
+	return gate(ctx, tx.q(), tx.d, conn, inst)
+}
+
+// Gate reads a connection's gate as committed, on a reader.
+func (db *DB) Gate(ctx context.Context, conn bankfeed.ConnectionID, inst bankfeed.InstitutionID) (*Gate, error) {
+	var g *Gate
+	err := db.view(ctx, func(tx cachedTx) (err error) {
+		g, err = gate(ctx, tx, db.d, conn, inst)
+		return err
+	})
+	return g, err
+}
+
+func gate(ctx context.Context, q querier, d *dialect, conn bankfeed.ConnectionID, inst bankfeed.InstitutionID) (*Gate, error) {
+	cir, err := circuit(ctx, q, d, inst)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gate{Circuit: cir}
+	var st string
+	var ns sql.NullString
+	err = q.QueryRowContext(ctx, d.rebind(`SELECT state, next_attempt_at FROM connections WHERE id = ?`), conn).Scan(&st, &ns)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, nil
+	}
+	if err != nil {
+		return nil, d.wrap("read connection", err)
+	}
+	if g.Next, err = scanTime(ns); err != nil {
+		return nil, fmt.Errorf("read connection %d: next attempt: %w", conn, err)
+	}
+	g.Found, g.State = true, bankfeed.ConnectionState(st)
+	return g, nil
 }
 
 // SetCircuit records an institution's circuit; UpdatedAt is set.

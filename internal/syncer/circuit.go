@@ -138,7 +138,9 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 	if worst < 0 {
 		u.Next, u.Reason = now.Add(s.opts.Policy.Daily), "no account to sync"
 	}
-	err := s.db.Update(ctx, func(tx *store.Tx) error {
+	base := u
+	err := s.db.Batch(ctx, func(tx *store.Tx) error {
+		u = base // a batch may run this twice
 		cir, err := tx.Circuit(ctx, c.InstitutionID)
 		if err != nil {
 			return err

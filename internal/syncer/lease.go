@@ -74,15 +74,26 @@ func (s *slots) sem(id bankfeed.InstitutionID) chan struct{} {
 // store renews a lease for the holder that has it, and all the goroutines
 // of a Syncer hold under its one name: without claims two of them would
 // both take one account, one institution slot or one probe.
+//
+// A slot's lease outlives the run that took it: a run lets its slot go
+// once the bank has answered, and the next run of this process to claim
+// the slot finds the lease still this process's (leased) and sends its
+// request without a transaction. The lease is released when a run's commit
+// finds no other run has claimed the slot since.
 type claims struct {
-	mu    sync.Mutex
-	names map[string]bool
+	mu     sync.Mutex
+	names  map[string]bool
+	leased map[string]time.Time // slot leases this process holds, to when
 }
 
 // claim reports whether name was free in this process, and claims it.
 func (c *claims) claim(name string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.claimLocked(name)
+}
+
+func (c *claims) claimLocked(name string) bool {
 	if c.names[name] {
 		return false
 	}
@@ -93,11 +104,46 @@ func (c *claims) claim(name string) bool {
 	return true
 }
 
-// held reports whether name is claimed in this process.
-func (c *claims) held(name string) bool {
+// claimSlot claims a slot; leased says this process holds its lease in the
+// store until after fresh, so no transaction need renew it.
+func (c *claims) claimSlot(name string, fresh time.Time) (claimed, leased bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.names[name]
+	if !c.claimLocked(name) {
+		return false, false
+	}
+	return true, c.leased[name].After(fresh)
+}
+
+// setLeased records that this process holds a slot's lease until until.
+func (c *claims) setLeased(name string, until time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.leased == nil {
+		c.leased = map[string]time.Time{}
+	}
+	c.leased[name] = until
+}
+
+// unleaseIfFree reports whether no run claims the slot, and then forgets
+// its lease: the caller releases it in the store. Checked and forgotten
+// under one lock, so a run claiming the slot meanwhile takes its lease in a
+// transaction of its own, after the release.
+func (c *claims) unleaseIfFree(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.names[name] {
+		return false
+	}
+	delete(c.leased, name)
+	return true
+}
+
+// unlease forgets a slot's lease, which the caller releases.
+func (c *claims) unlease(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.leased, name)
 }
 
 func (c *claims) drop(names ...string) {
@@ -108,27 +154,36 @@ func (c *claims) drop(names ...string) {
 	}
 }
 
-// acquire takes the account's lease and a slot of its institution, waiting
-// for a slot as long as ctx allows. It returns errBusy at once when another
-// worker, or another goroutine of this one, syncs the account. check runs
-// first in the transaction that takes them: a reason it gives (returned as
-// *errPaused) takes nothing.
+// acquire takes the account's lease, then a slot of its institution,
+// waiting for a slot as long as ctx allows. It returns errBusy at once when
+// another worker, or another goroutine of this one, syncs the account.
+// check runs first in the transaction that takes the account: a reason it
+// gives (returned as *errPaused) takes nothing. The account is taken before
+// waiting for a slot, so that when a slot comes, the request goes with no
+// transaction in between.
 func (s *Syncer) acquire(ctx context.Context, inst bankfeed.InstitutionID, acct bankfeed.AccountID,
 	check func(tx *store.Tx) (string, error)) (*held, error) {
+	h := &held{account: accountLease(acct)}
+	if err := s.takeAccount(ctx, h, check); err != nil {
+		return nil, err
+	}
 	sem := s.slots.sem(inst)
 	select {
 	case sem <- struct{}{}:
 	case <-ctx.Done():
+		s.releaseAlone(h)
+		s.claims.drop(h.account)
 		return nil, context.Cause(ctx)
 	}
 	var once sync.Once
 	free := func() { once.Do(func() { <-sem }) }
-	h := &held{account: accountLease(acct)}
 	wait := 20 * time.Millisecond
 	for {
-		ok, err := s.tryAcquire(ctx, inst, h, check)
+		ok, err := s.takeSlot(ctx, inst, h)
 		if err != nil {
 			free()
+			s.releaseAlone(h)
+			s.claims.drop(h.account)
 			return nil, err
 		}
 		if ok {
@@ -152,27 +207,20 @@ func (s *Syncer) acquire(ctx context.Context, inst bankfeed.InstitutionID, acct 
 		case <-ctx.Done():
 			t.Stop()
 			free()
+			s.releaseAlone(h)
+			s.claims.drop(h.account)
 			return nil, context.Cause(ctx)
 		}
 		wait = min(wait*2, time.Second)
 	}
 }
 
-// tryAcquire takes the account's lease and a free slot in one transaction,
-// or neither.
-func (s *Syncer) tryAcquire(ctx context.Context, inst bankfeed.InstitutionID, h *held,
-	check func(tx *store.Tx) (string, error)) (bool, error) {
+// takeAccount takes the account's lease, after check, in one transaction.
+func (s *Syncer) takeAccount(ctx context.Context, h *held, check func(tx *store.Tx) (string, error)) error {
 	if !s.claims.claim(h.account) {
-		return false, fmt.Errorf("%w (%s)", errBusy, s.holder)
+		return fmt.Errorf("%w (%s)", errBusy, s.holder)
 	}
-	got := false
-	err := s.db.Batch(ctx, func(tx *store.Tx) error {
-		// Batch may run this twice: start again.
-		if h.slot != "" {
-			s.claims.drop(h.slot)
-			h.slot = ""
-		}
-		got = false
+	err := s.db.BatchFirst(ctx, func(tx *store.Tx) error {
 		if why, err := check(tx); err != nil || why != "" {
 			if err == nil {
 				err = &errPaused{why: why}
@@ -186,32 +234,48 @@ func (s *Syncer) tryAcquire(ctx context.Context, inst bankfeed.InstitutionID, h 
 		if !ok {
 			return fmt.Errorf("%w (%s)", errBusy, cur.Holder)
 		}
-		for k := range s.opts.InstitutionLimit {
-			name := slotLease(inst, k)
-			if !s.claims.claim(name) {
-				continue // ours already, in another goroutine
-			}
-			if ok, _, err = s.take(ctx, tx, name); err != nil || !ok {
-				s.claims.drop(name)
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			h.slot = name
-			got = true
-			return nil
-		}
-		// No slot: let go of the account too, and wait outside the
-		// transaction.
-		return tx.ReleaseLease(ctx, h.account, s.holder)
+		return nil
 	})
-	if err != nil || !got {
-		s.claims.drop(h.account, h.slot)
-		h.slot = ""
-		got = false
+	if err != nil {
+		s.claims.drop(h.account)
 	}
-	return got, err
+	return err
+}
+
+// takeSlot takes a free slot of the institution: one whose lease this
+// process still holds from its last run, with no transaction, or else one
+// whose lease it takes. It returns false when other workers hold them all.
+func (s *Syncer) takeSlot(ctx context.Context, inst bankfeed.InstitutionID, h *held) (bool, error) {
+	fresh := s.db.Now().Add(s.opts.LeaseTTL / 2)
+	for k := range s.opts.InstitutionLimit {
+		name := slotLease(inst, k)
+		claimed, leased := s.claims.claimSlot(name, fresh)
+		if !claimed {
+			continue // another goroutine of this worker has it
+		}
+		if leased {
+			h.slot = name
+			return true, nil
+		}
+		var ok bool
+		var until time.Time
+		err := s.db.BatchFirst(ctx, func(tx *store.Tx) (err error) {
+			until = tx.Now().Add(s.opts.LeaseTTL)
+			ok, _, err = s.take(ctx, tx, name)
+			return err
+		})
+		if err != nil || !ok {
+			s.claims.drop(name)
+			if err != nil {
+				return false, err
+			}
+			continue
+		}
+		s.claims.setLeased(name, until)
+		h.slot = name
+		return true, nil
+	}
+	return false, nil
 }
 
 // take acquires one lease, breaking it first when its holder is a dead
@@ -239,8 +303,19 @@ func (s *Syncer) releaseTx(ctx context.Context, tx *store.Tx, h *held) error {
 	if err := tx.ReleaseLease(ctx, h.account, s.holder); err != nil {
 		return err
 	}
-	if h.slotFreed && s.claims.held(h.slot) {
+	if h.slot == "" {
 		return nil
+	}
+	if h.slotFreed {
+		// The run let its slot go: another run may have claimed it
+		// since, and holds its lease now.
+		if !s.claims.unleaseIfFree(h.slot) {
+			return nil
+		}
+	} else {
+		// The run still claims its slot, so no other can until it
+		// drops the claim, after this commits.
+		s.claims.unlease(h.slot)
 	}
 	return tx.ReleaseLease(ctx, h.slot, s.holder)
 }

@@ -1,7 +1,6 @@
 package syncer
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -260,27 +259,12 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 	// Read in the transaction that takes the leases: whether the sync may
 	// still go on, and the account's window.
 	check := func(tx *store.Tx) (string, error) {
-		if rc.trigger != bankfeed.TriggerProbe {
-			// A circuit opened since this sync began (another sync met
-			// the bank failing) pauses it: only the probe tests the bank.
-			cir, err := tx.Circuit(ctx, c.InstitutionID)
-			if err != nil {
-				return "", err
-			}
-			if cir.Open {
-				return "waiting for the bank: " + cir.Reason, nil
-			}
+		g, err := tx.Gate(ctx, c.ID, c.InstitutionID)
+		if err != nil {
+			return "", err
 		}
-		if !waitsForUser(c) {
-			// So does a refusal of the login since (another worker's
-			// sync of it): a refused password is not sent again.
-			state, next, found, err := tx.ConnectionStanding(ctx, c.ID)
-			if err != nil {
-				return "", err
-			}
-			if found && state == bankfeed.ConnNeedsAction && next.IsZero() {
-				return "not tried: the bank refused this login in another sync", nil
-			}
+		if why := rc.gateReason(g); why != "" {
+			return why, nil
 		}
 		cur, err := tx.Cursor(ctx, a.AccountID)
 		if err != nil {
@@ -317,8 +301,24 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 	}
 	defer h.release()
 	// Checked again with the slot held: an account that waited for a slot
-	// must not sign on after another account's sign-on was refused.
-	if reason := rc.stopped(); reason != "" {
+	// must not sign on after another account's sign-on was refused, here
+	// or in another sync, nor ask a bank whose circuit opened meanwhile.
+	reason := rc.stopped()
+	if reason == "" {
+		g, err := s.db.Gate(ctx, c.ID, c.InstitutionID)
+		if err != nil {
+			s.releaseAlone(h)
+			if ctx.Err() == nil {
+				rc.fail(err)
+			}
+			ar.Skipped = "not synced: " + err.Error()
+			return
+		}
+		if reason = rc.gateReason(g); reason != "" {
+			rc.halt(reason)
+		}
+	}
+	if reason != "" {
 		s.releaseAlone(h)
 		ar.Skipped = reason
 		s.progress(Event{Connection: c, Account: a, Step: "skipped", Why: reason})
@@ -343,21 +343,10 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 		ar.Skipped = "stopped"
 		return
 	}
-	if ex != nil {
-		t := *ex
-		if ferr == nil {
-			// A good answer's body is the run's lines, now in the feed:
-			// the transcript keeps the exchange, not a second copy.
-			t.ResponseBody, t.BodyCut = "", false
-			t.Notes = append(t.Notes[:len(t.Notes):len(t.Notes)], "answer body not kept: it was imported")
-		}
-		if b, err := json.Marshal([]*ofxdirect.Exchange{&t}); err == nil {
-			run.Transcript = string(b)
-		}
-	}
+	run.Transcript = transcript(ex, ferr == nil)
 	if ferr == nil {
 		s.progress(Event{Connection: c, Account: a, Step: "importing"})
-		err = s.commitOK(ctx, run, a, h, ex.Raw, statementEnd(resp, run.WindowEnd, cursorEnd))
+		err = s.commitOK(ctx, run, a, h, resp, ex.Raw, statementEnd(resp, run.WindowEnd, cursorEnd))
 		if err == nil {
 			rc.verified.Store(1)
 			ar.Run = run
@@ -372,8 +361,9 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 			return
 		}
 		// The answer could not be taken whole: the run fails, nothing of
-		// it is kept.
+		// it is kept but the transcript, answer and all.
 		run.ImportCounts = bankfeed.ImportCounts{}
+		run.Transcript = transcript(ex, false)
 		class := bankfeed.FailInternal // our own store failed, not the bank
 		var se *ofx.SyntaxError
 		if errors.As(err, &se) {
@@ -404,6 +394,38 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 	s.log.Info("sync run failed", "connection", c.Name, "account", a.Number, "run", run.ID,
 		"class", run.FailureClass, "http", run.HTTPStatus, "ofx", run.OFXStatus)
 	s.progress(Event{Connection: c, Account: a, Step: "failed", Run: run})
+}
+
+// gateReason says why the sync must not send its next request, or "": a
+// circuit opened since it began (another sync met the bank failing; only
+// the probe tests the bank), or a refusal of the login since (another
+// worker's sync of it: a refused password is not sent again).
+func (rc *runCtx) gateReason(g *store.Gate) string {
+	if rc.trigger != bankfeed.TriggerProbe && g.Circuit.Open {
+		return "waiting for the bank: " + g.Circuit.Reason
+	}
+	if !waitsForUser(rc.c) && g.Found && g.State == bankfeed.ConnNeedsAction && g.Next.IsZero() {
+		return "not tried: the bank refused this login in another sync"
+	}
+	return ""
+}
+
+// transcript is the run's record of its exchange, "" when none was made.
+// imported leaves the answer's body out: it is the run's lines, now in the
+// feed, and a first sync's would double what the run writes.
+func transcript(ex *ofxdirect.Exchange, imported bool) string {
+	if ex == nil {
+		return ""
+	}
+	t := *ex
+	if imported {
+		t.ResponseBody, t.BodyCut = "", false
+	}
+	b, err := json.Marshal([]*ofxdirect.Exchange{&t})
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // waitsForUser reports whether a connection waits for its user to act,
@@ -488,7 +510,7 @@ func fillFailure(run *bankfeed.SyncRun, class bankfeed.FailureClass, err error) 
 // only: no other run of this account can be in the same batch, as it would
 // need this run's lease.
 func (s *Syncer) commitOK(ctx context.Context, run *bankfeed.SyncRun, a *bankfeed.ConnectionAccount, h *held,
-	raw []byte, end time.Time) error {
+	resp *ofx.Response, raw []byte, end time.Time) error {
 	return s.db.Batch(ctx, func(tx *store.Tx) error {
 		run.Outcome = bankfeed.OutcomeOK
 		run.ID = 0
@@ -501,7 +523,7 @@ func (s *Syncer) commitOK(ctx context.Context, run *bankfeed.SyncRun, a *bankfee
 			return err
 		}
 		name := fmt.Sprintf("sync run %d (account %s)", run.ID, mask(a.Number))
-		ir, err := s.im.ImportTx(ctx, tx, bytes.NewReader(raw), name, int64(len(raw)),
+		ir, err := s.im.ImportResponse(ctx, tx, resp, raw, name,
 			importer.Options{AccountID: a.AccountID, SyncRunID: run.ID})
 		if err != nil {
 			return err

@@ -1,0 +1,102 @@
+package importer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+
+	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/ofx"
+	"github.com/bankfeed/bankfeed/internal/store"
+)
+
+// ImportResponse imports a statement response already read whole with
+// ofx.Read (a sync's answer, which the OFX client parsed) inside the
+// caller's transaction; raw is the answer as received, for the import's
+// size and hash. It writes what ImportTx would write for raw.
+//
+// The stages run one after another on the caller's goroutine, with no
+// pipeline to start: an answer is small, and a transaction shared with
+// other commits must not wait on a second parse of it. Every lookup of
+// earlier lines is made in tx before the first line is written, so, like a
+// file import's snapshot, it sees the store as it was before this import.
+func (im *Importer) ImportResponse(ctx context.Context, tx *store.Tx, resp *ofx.Response, raw []byte, name string, opts Options) (*Result, error) {
+	res, err := im.importResponse(ctx, tx, resp, raw, name, opts)
+	if err != nil {
+		return nil, importError(ctx, name, err)
+	}
+	return res, nil
+}
+
+func (im *Importer) importResponse(ctx context.Context, tx *store.Tx, resp *ofx.Response, raw []byte, name string, opts Options) (*Result, error) {
+	res := &Result{File: name, Statements: []*StatementResult{}, Skipped: []Skip{}, Collisions: []Collision{}, Warnings: []string{}}
+	rec := &bankfeed.Import{FileName: name, FileSize: int64(len(raw))}
+	if err := tx.CreateImport(ctx, rec); err != nil {
+		return nil, err
+	}
+	w := newWriter(im.db, tx, res, rec.ID, opts.AccountID)
+	if opts.SyncRunID != 0 {
+		id := opts.SyncRunID
+		w.syncRun = &id
+	}
+	msgs := responseMessages(resp)
+	for _, m := range msgs {
+		w.lineHint += len(m.lines)
+	}
+	defer w.close()
+
+	pr := &preparer{snap: tx, forced: w.forced, accounts: map[string]*prepAccount{}}
+	for i := range msgs {
+		if err := pr.prepare(ctx, &msgs[i]); err != nil {
+			return nil, err
+		}
+	}
+	cl := &classifier{accounts: map[string]*classAccount{}, hint: w.lineHint}
+	for i := range msgs {
+		cl.handle(&msgs[i])
+	}
+	for _, m := range msgs {
+		if err := w.handle(ctx, m); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.finish(ctx); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(raw)
+	res.ImportID = rec.ID
+	res.Size = int64(len(raw))
+	res.SHA256 = hex.EncodeToString(sum[:])
+	res.Format, res.Version = resp.Format, resp.Version
+	for _, s := range resp.Warnings {
+		res.warn(s)
+	}
+	res.WarningsDropped += resp.WarningsDropped
+	res.Counts.Warnings = len(res.Warnings) + res.WarningsDropped
+	rec.FileSHA256, rec.FileSize, rec.ImportCounts = res.SHA256, res.Size, res.Counts
+	if err := tx.FinishImport(ctx, rec); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// responseMessages is what the reading stage would send for resp: for each
+// statement, its start, its transactions in batches, its end.
+func responseMessages(resp *ofx.Response) []message {
+	var out []message
+	for i := range resp.Statements {
+		st := resp.Statements[i]
+		info := infoOf(st)
+		out = append(out, message{kind: msgStart, st: info})
+		for start := 0; start < len(st.Transactions); start += batchSize {
+			txns := st.Transactions[start:min(start+batchSize, len(st.Transactions))]
+			lines := make([]rawLine, len(txns))
+			for k := range txns {
+				copyLine(&lines[k], &txns[k])
+			}
+			out = append(out, message{kind: msgLines, lines: lines})
+		}
+		out = append(out, message{kind: msgEnd, st: info})
+	}
+	return out
+}
