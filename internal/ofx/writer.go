@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -57,6 +58,7 @@ var ErrWriteOrder = errors.New("out of order")
 // keeps the first write error and writes nothing after it.
 type docWriter struct {
 	w           *bufio.Writer
+	pooled      bool // w is from bufWriters, returned by flush
 	closeLeaves bool   // write </NAME> after a leaf value
 	utf8        bool   // values in UTF-8, else Windows-1252
 	indent      string // per level
@@ -89,9 +91,10 @@ func newDocWriter(w io.Writer, opts WriteOptions, docVersion string) (*docWriter
 	}
 	bw, ok := w.(*bufio.Writer)
 	if !ok {
-		bw = bufio.NewWriterSize(w, 64<<10)
+		bw = bufWriters.Get().(*bufio.Writer)
+		bw.Reset(w)
 	}
-	d := &docWriter{w: bw, indent: opts.Indent}
+	d := &docWriter{w: bw, pooled: !ok, indent: opts.Indent}
 	if format == FormatXML {
 		d.closeLeaves, d.utf8, d.newline = true, true, "\n"
 		d.raw(`<?xml version="1.0" encoding="UTF-8" standalone="no"?>` + d.newline)
@@ -128,7 +131,7 @@ func fileUID(name, v string) (string, error) {
 }
 
 func (d *docWriter) raw(s string) {
-	if d.err == nil {
+	if d.err == nil && d.w != nil { // nil: flushed, the document ended
 		_, d.err = d.w.WriteString(s)
 	}
 }
@@ -247,7 +250,7 @@ func (d *docWriter) value(s string) {
 		d.raw(s)
 		return
 	}
-	if d.err != nil {
+	if d.err != nil || d.w == nil {
 		return
 	}
 	w := d.w
@@ -298,10 +301,20 @@ func needsNoEscape(s string) bool {
 	return true
 }
 
-// flush writes out what is buffered and returns the first error.
+// bufWriters keeps the 64 KiB buffers of documents written: a sync sends a
+// request and fakebank an answer per account, thousands a minute.
+var bufWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
+
+// flush writes out what is buffered and returns the first error. It ends
+// the document: nothing more is written.
 func (d *docWriter) flush() error {
-	if d.err == nil {
+	if d.err == nil && d.w != nil {
 		d.err = d.w.Flush()
+	}
+	if d.pooled {
+		d.w.Reset(nil)
+		bufWriters.Put(d.w)
+		d.w, d.pooled = nil, false
 	}
 	return d.err
 }
