@@ -58,7 +58,7 @@ var ErrWriteOrder = errors.New("out of order")
 // keeps the first write error and writes nothing after it.
 type docWriter struct {
 	w           *bufio.Writer
-	pooled      bool // w is from bufWriters, returned by flush
+	pooled      bool   // w is from bufWriters, returned by flush
 	closeLeaves bool   // write </NAME> after a leaf value
 	utf8        bool   // values in UTF-8, else Windows-1252
 	indent      string // per level
