@@ -54,7 +54,10 @@ type Connection struct {
 	// NextAttemptAt is when the next automatic sync is due; zero for none.
 	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
 	// Verified is true once a sign-on with the current password worked.
-	Verified  bool      `json:"verified"`
+	Verified bool `json:"verified"`
+	// ActionGen counts the passwords set: what a sync learns is about
+	// the generation it started with.
+	ActionGen int64     `json:"-"`
 	Disabled  bool      `json:"disabled"`
 	CreatedAt time.Time `json:"created_at"`
 	// Accounts are the feed accounts the connection fills.

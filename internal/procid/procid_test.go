@@ -14,7 +14,9 @@ func TestDead(t *testing.T) {
 		want bool
 	}{
 		{New(), false}, // this process
-		{host + "/" + strconv.Itoa(os.Getpid()) + "/ab", false},
+		// An earlier process that had this pid (a container's pid 1,
+		// restarted): not a name this process gave.
+		{host + "/" + strconv.Itoa(os.Getpid()) + "/ab", true},
 		{host + "/999999999/ab", true}, // no such pid
 		{"elsewhere/999999999/ab", false},
 		{"garbage", false},

@@ -45,14 +45,14 @@ func (tx *Tx) UpdateProfile(ctx context.Context, id bankfeed.ConnectionID, p ban
 		p.URL, p.Org, p.FID, p.BankID, p.Version, p.AppID, p.AppVer, p.UserAgent, p.ClientUIDRequired, p.CAFile, p.PortalURL)
 }
 
-// SetPassword replaces a connection's sealed password. The new password is
-// not yet known to work: the connection is no longer verified, and one that
-// waited for the user is due now.
+// SetPassword replaces a connection's sealed password: a user's action,
+// so a sync under way learns nothing about it. The new password is not yet known to work: the connection is no
+// longer verified, and one that waited for the user is due now.
 func (tx *Tx) SetPassword(ctx context.Context, id bankfeed.ConnectionID, sealed []byte) error {
 	if len(sealed) == 0 {
 		return bankfeed.Errorf(bankfeed.EInvalid, "set password: empty")
 	}
-	return tx.updateConnection(ctx, id, "set password", `password_sealed = ?, verified = 0,
+	return tx.updateConnection(ctx, id, "set password", `password_sealed = ?, verified = 0, action_gen = action_gen + 1,
 		state = CASE WHEN state = 'needs_action' THEN 'new' ELSE state END,
 		reason = CASE WHEN state = 'needs_action' THEN '' ELSE reason END,
 		next_attempt_at = CASE WHEN state = 'needs_action' THEN ? ELSE next_attempt_at END`,
@@ -71,18 +71,50 @@ type ConnectionUpdate struct {
 	Next   time.Time // zero: no automatic attempt
 	// Verified, when set, records whether the password worked.
 	Verified *bool
+	// UserAction says the update is the user's (see UpdateConnectionStateFor).
+	UserAction bool
 }
 
-// UpdateConnectionState records a connection's state after a sync or a
-// user's action.
+// UpdateConnectionState records a connection's state; UserAction says it is
+// the user's doing (Resume, Reset), which a sync under way must not undo.
 func (tx *Tx) UpdateConnectionState(ctx context.Context, id bankfeed.ConnectionID, u ConnectionUpdate) error {
 	set := `state = ?, reason = ?, next_attempt_at = ?`
+	if u.UserAction {
+		set += `, action_gen = action_gen + 1`
+	}
 	args := []any{u.State, u.Reason, nullTime(u.Next)}
 	if u.Verified != nil {
 		set += `, verified = ?`
 		args = append(args, *u.Verified)
 	}
 	return tx.updateConnection(ctx, id, "update connection", set, args...)
+}
+
+// UpdateConnectionStateFor is UpdateConnectionState for what a sync that
+// started at action generation gen learned: it applies only if the user
+// has not acted on the connection since, and reports whether it did. A
+// user's action (a new password, resume, reset) keeps the standing it gave.
+func (tx *Tx) UpdateConnectionStateFor(ctx context.Context, id bankfeed.ConnectionID, gen int64, u ConnectionUpdate) (bool, error) {
+	set := `state = ?, reason = ?, next_attempt_at = ?`
+	args := []any{u.State, u.Reason, nullTime(u.Next)}
+	if u.Verified != nil {
+		set += `, verified = ?`
+		args = append(args, *u.Verified)
+	}
+	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE connections SET `+set+` WHERE id = ? AND action_gen = ?`),
+		append(args, id, gen)...)
+	if err != nil {
+		return false, tx.d.wrap("update connection", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err == nil, tx.d.wrap("update connection", err)
+	}
+	var one int
+	err = tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT 1 FROM connections WHERE id = ?`), id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, bankfeed.Errorf(bankfeed.ENotFound, "update connection: no connection %d", id)
+	}
+	return false, tx.d.wrap("update connection", err)
 }
 
 // SetDisabled switches a connection off or on. A connection switched on is
@@ -152,7 +184,7 @@ func (tx *Tx) UnlinkAccounts(ctx context.Context, id bankfeed.ConnectionID) erro
 
 const connectionColumns = `id, name, institution_id, url, org, fid, bank_id, version, app_id, app_ver, user_agent,
 	clientuid_required, ca_file, portal_url, user_id, clientuid, state, reason, next_attempt_at, verified, disabled,
-	created_at`
+	created_at, action_gen`
 
 func scanConnection(row interface{ Scan(...any) error }) (*bankfeed.Connection, error) {
 	var c bankfeed.Connection
@@ -161,7 +193,7 @@ func scanConnection(row interface{ Scan(...any) error }) (*bankfeed.Connection, 
 	p := &c.Profile
 	if err := row.Scan(&c.ID, &c.Name, &c.InstitutionID, &p.URL, &p.Org, &p.FID, &p.BankID, &p.Version, &p.AppID,
 		&p.AppVer, &p.UserAgent, &p.ClientUIDRequired, &p.CAFile, &p.PortalURL, &c.UserID, &c.ClientUID, &c.State,
-		&c.Reason, &next, &c.Verified, &c.Disabled, &created); err != nil {
+		&c.Reason, &next, &c.Verified, &c.Disabled, &created, &c.ActionGen); err != nil {
 		return nil, err
 	}
 	var err error

@@ -27,7 +27,9 @@ func (tx *Tx) SetCursor(ctx context.Context, c *bankfeed.SyncCursor) error {
 		run = c.SyncRunID
 	}
 	_, err := tx.q().ExecContext(ctx, tx.d.rebind(`INSERT INTO sync_cursors (account_id, statement_end, last_success_at, sync_run_id)
-		VALUES (?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET statement_end = excluded.statement_end,
+		VALUES (?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET
+		statement_end = CASE WHEN excluded.statement_end > sync_cursors.statement_end
+			THEN excluded.statement_end ELSE sync_cursors.statement_end END,
 		last_success_at = excluded.last_success_at, sync_run_id = excluded.sync_run_id`),
 		c.AccountID, formatTime(c.StatementEnd), formatTime(c.LastSuccess), run)
 	return tx.d.wrap("set cursor", err)

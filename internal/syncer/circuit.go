@@ -139,6 +139,7 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 		u.Next, u.Reason = now.Add(s.opts.Policy.Daily), "no account to sync"
 	}
 	base := u
+	applied := false
 	err := s.db.Batch(ctx, func(tx *store.Tx) error {
 		u = base // a batch may run this twice
 		cir, err := tx.Circuit(ctx, c.InstitutionID)
@@ -171,10 +172,21 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 				u.Next = cir.NextProbeAt
 			}
 		}
-		return tx.UpdateConnectionState(ctx, c.ID, u)
+		applied, err = tx.UpdateConnectionStateFor(ctx, c.ID, c.ActionGen, u)
+		return err
 	})
 	if err != nil {
 		return err
+	}
+	if !applied {
+		// The user acted on the connection while it synced: their
+		// standing stands.
+		fresh, err := s.db.Connection(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		*c = *fresh
+		return nil
 	}
 	c.State, c.Reason, c.NextAttemptAt = u.State, u.Reason, u.Next
 	if u.Verified != nil {

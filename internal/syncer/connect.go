@@ -242,7 +242,11 @@ func (s *Syncer) discover(ctx context.Context, c *bankfeed.Connection, client *o
 				}
 				u.Next = cir.NextProbeAt
 			}
-			return tx.UpdateConnectionState(ctx, c.ID, u)
+			applied, err := tx.UpdateConnectionStateFor(ctx, c.ID, c.ActionGen, u)
+			if err == nil && !applied {
+				u = store.ConnectionUpdate{State: c.State, Reason: c.Reason, Next: c.NextAttemptAt}
+			}
+			return err
 		})
 		c.State, c.Reason, c.NextAttemptAt = u.State, u.Reason, u.Next
 		return err

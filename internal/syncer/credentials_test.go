@@ -150,3 +150,108 @@ func TestRejectedLoginTwoWorkers(t *testing.T) {
 		t.Errorf("%s next %v", c.State, c.NextAttemptAt)
 	}
 }
+
+// TestUserActsDuringSync has the user act on a connection while a sync of
+// it waits for the bank's answer. What the sync learns about the password
+// it started with is not recorded over the user's action: a refusal of the
+// old password does not mark the new one refused (nor stop the next sync),
+// a success of the old one does not mark the new one verified (the next
+// sync tries it on one account first), and a "done" the user said after
+// the bank asked for action is kept.
+func TestUserActsDuringSync(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// before sets the stored password (and faults) the sync starts
+		// with; during is the user's action while it waits.
+		before, during func(e *env, id bankfeed.ConnectionID)
+		check          func(t *testing.T, e *env, c *bankfeed.Connection)
+	}{{
+		name: "new password after a refusal",
+		before: func(e *env, id bankfeed.ConnectionID) {
+			e.setPassword(id, "not-"+pwAlice)
+		},
+		during: func(e *env, id bankfeed.ConnectionID) { e.setPassword(id, pwAlice) },
+		check: func(t *testing.T, e *env, c *bankfeed.Connection) {
+			if c.State == bankfeed.ConnNeedsAction || c.NextAttemptAt.IsZero() {
+				t.Errorf("%s next %v (%s): the old password's refusal stopped the new one", c.State, c.NextAttemptAt, c.Reason)
+			}
+			res := e.sync("alice", true)
+			for _, ar := range res.Accounts {
+				if ar.Run == nil || ar.Run.Outcome != bankfeed.OutcomeOK {
+					t.Errorf("account %s with the new password: run %+v skipped %q", ar.Account.Number, ar.Run, ar.Skipped)
+				}
+			}
+		},
+	}, {
+		name:   "wrong password after a success",
+		before: func(e *env, id bankfeed.ConnectionID) {},
+		during: func(e *env, id bankfeed.ConnectionID) { e.setPassword(id, "not-"+pwAlice) },
+		check: func(t *testing.T, e *env, c *bankfeed.Connection) {
+			if c.Verified {
+				t.Errorf("the new password is marked verified by the old one's success")
+			}
+			since := e.lastSeq()
+			e.sync("alice", true)
+			if n := e.signons("alice", since); n != 1 {
+				t.Errorf("%d sign-ons with the new, wrong password, want 1", n)
+			}
+		},
+	}, {
+		name: "resume after the bank asked for action",
+		before: func(e *env, id bankfeed.ConnectionID) {
+			e.fault(fakebank.FaultSpec{Kind: fakebank.FaultAcceptTerms, Institution: "sgml", User: "alice", Count: 1})
+		},
+		during: func(e *env, id bankfeed.ConnectionID) {
+			if err := e.s.Resume(e.t.Context(), id); err != nil {
+				e.t.Fatal(err)
+			}
+		},
+		check: func(t *testing.T, e *env, c *bankfeed.Connection) {
+			if c.State != bankfeed.ConnNew || c.NextAttemptAt.IsZero() {
+				t.Errorf("%s next %v (%s): the user's resume was undone", c.State, c.NextAttemptAt, c.Reason)
+			}
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fetching := make(chan struct{}, 16)
+			e := newEnv(t, Options{Progress: func(ev Event) {
+				if ev.Step == "fetching" {
+					fetching <- struct{}{}
+				}
+			}})
+			e.connect("alice", "sgml", "alice")
+			e.sync("alice", true)
+			id := e.conn("alice").ID
+			tc.before(e, id)
+			e.fault(fakebank.FaultSpec{Kind: fakebank.FaultLatency, Institution: "sgml", User: "alice",
+				Params: map[string]string{"delay": "300ms"}})
+			for len(fetching) > 0 {
+				<-fetching
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := e.s.Sync(t.Context(), id, true)
+				done <- err
+			}()
+			select {
+			case <-fetching:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the sync sent nothing")
+			}
+			tc.during(e, id)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			e.bank.ClearFaults()
+			tc.check(t, e, e.conn("alice"))
+		})
+	}
+}
+
+func (e *env) setPassword(id bankfeed.ConnectionID, pw string) {
+	e.t.Helper()
+	if err := e.s.SetPassword(e.t.Context(), id, secret.String(pw)); err != nil {
+		e.t.Fatal(err)
+	}
+}

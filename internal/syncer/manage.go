@@ -27,7 +27,7 @@ func (s *Syncer) SetPassword(ctx context.Context, id bankfeed.ConnectionID, pw s
 func (s *Syncer) Resume(ctx context.Context, id bankfeed.ConnectionID) error {
 	return s.db.Update(ctx, func(tx *store.Tx) error {
 		return tx.UpdateConnectionState(ctx, id, store.ConnectionUpdate{State: bankfeed.ConnNew,
-			Reason: "you said the bank's request was done; syncing", Next: tx.Now()})
+			Reason: "you said the bank's request was done; syncing", Next: tx.Now(), UserAction: true})
 	})
 }
 
@@ -61,7 +61,7 @@ func (s *Syncer) Reset(ctx context.Context, id bankfeed.ConnectionID, pw secret.
 		}
 		f := false
 		return tx.UpdateConnectionState(ctx, id, store.ConnectionUpdate{State: bankfeed.ConnNew,
-			Reason: "reset: the next sync sets it up again", Next: tx.Now(), Verified: &f})
+			Reason: "reset: the next sync sets it up again", Next: tx.Now(), Verified: &f, UserAction: true})
 	})
 }
 

@@ -564,7 +564,7 @@ func (s *Syncer) commitFailed(ctx context.Context, run *bankfeed.SyncRun, c *ban
 			// before signing on, and so does a restart after a crash.
 			d := s.opts.Policy.Decide(append(hist, attempt(run)), now, nil)
 			f := false
-			err := tx.UpdateConnectionState(ctx, c.ID, store.ConnectionUpdate{State: bankfeed.ConnNeedsAction,
+			_, err := tx.UpdateConnectionStateFor(ctx, c.ID, c.ActionGen, store.ConnectionUpdate{State: bankfeed.ConnNeedsAction,
 				Reason: d.Reason, Verified: &f})
 			if err != nil && bankfeed.ErrorCodeOf(err) != bankfeed.ENotFound { // removed meanwhile
 				return err

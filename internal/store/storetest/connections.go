@@ -538,6 +538,62 @@ func testConnectionUpdates(t *testing.T, open Opener) {
 	}
 }
 
+// testActionGen: a user's action (a new password, an update marked as
+// theirs) moves the action generation on, and a sync's update for an
+// earlier generation is not applied.
+func testActionGen(t *testing.T, open Opener) {
+	ctx := context.Background()
+	clock := NewClock()
+	db := open(t, clock.Now)
+	a := seed(t, db, "1")
+	c := createConnection(t, db, newConnection("Everyday", a.InstitutionID))
+	yes := true
+	syncFor := func(gen int64) bool {
+		t.Helper()
+		var applied bool
+		update(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
+			applied, err = tx.UpdateConnectionStateFor(ctx, c.ID, gen, store.ConnectionUpdate{State: bankfeed.ConnOK,
+				Reason: "synced", Next: clock.T.Add(24 * time.Hour), Verified: &yes})
+			return err
+		})
+		return applied
+	}
+	gen := connection(t, db, c.ID).ActionGen
+	if !syncFor(gen) {
+		t.Fatal("an update for the current generation was not applied")
+	}
+	if got := connection(t, db, c.ID); got.State != bankfeed.ConnOK || !got.Verified {
+		t.Fatalf("after the sync's update: %s verified %v", got.State, got.Verified)
+	}
+	update(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.SetPassword(ctx, c.ID, []byte("new")) })
+	if got := connection(t, db, c.ID).ActionGen; got != gen+1 {
+		t.Fatalf("generation after a new password: %d, want %d", got, gen+1)
+	}
+	if syncFor(gen) {
+		t.Error("an update for the generation before the new password was applied")
+	}
+	if got := connection(t, db, c.ID); got.Verified {
+		t.Error("the new password is verified by an update for the old one")
+	}
+	update(t, db, func(ctx context.Context, tx *store.Tx) error {
+		return tx.UpdateConnectionState(ctx, c.ID, store.ConnectionUpdate{State: bankfeed.ConnNew, Reason: "resumed",
+			Next: clock.T, UserAction: true})
+	})
+	if syncFor(gen + 1) {
+		t.Error("an update for the generation before the user's resume was applied")
+	}
+	if !syncFor(gen + 2) {
+		t.Error("an update for the current generation was not applied")
+	}
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.UpdateConnectionStateFor(ctx, 999, 0, store.ConnectionUpdate{State: bankfeed.ConnOK})
+		return err
+	})
+	if code := bankfeed.ErrorCodeOf(err); code != bankfeed.ENotFound {
+		t.Errorf("update of a missing connection: %v, want not_found", err)
+	}
+}
+
 func testDeleteConnection(t *testing.T, open Opener) {
 	ctx := context.Background()
 	clock := NewClock()

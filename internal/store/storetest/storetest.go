@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConnectionFilter", testConnectionFilter},
 		{"SetPassword", testSetPassword},
 		{"ConnectionUpdates", testConnectionUpdates},
+		{"ActionGen", testActionGen},
 		{"DeleteConnection", testDeleteConnection},
 		{"Cursors", testCursors},
 		{"Circuits", testCircuits},

@@ -40,6 +40,12 @@ func testCursors(t *testing.T, open Opener) {
 		LastSuccess: clock.T.Add(time.Hour)}
 	other := bankfeed.SyncCursor{AccountID: b.ID, StatementEnd: time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC),
 		LastSuccess: clock.T.Add(-time.Hour), SyncRunID: run.ID}
+	// A run that ends before the cursor (an out-of-order commit) records
+	// its success, not an earlier end.
+	earlier := bankfeed.SyncCursor{AccountID: a.ID, StatementEnd: second.StatementEnd.Add(-48 * time.Hour),
+		LastSuccess: clock.T.Add(2 * time.Hour), SyncRunID: run.ID}
+	laterRun := earlier
+	laterRun.StatementEnd = second.StatementEnd
 	steps := []struct {
 		name string
 		do   func(ctx context.Context, tx *store.Tx) error
@@ -52,6 +58,8 @@ func testCursors(t *testing.T, open Opener) {
 			map[bankfeed.AccountID]*bankfeed.SyncCursor{a.ID: &second}},
 		{"another account", func(ctx context.Context, tx *store.Tx) error { return tx.SetCursor(ctx, &other) },
 			map[bankfeed.AccountID]*bankfeed.SyncCursor{a.ID: &second, b.ID: &other}},
+		{"an earlier end does not move it back", func(ctx context.Context, tx *store.Tx) error { return tx.SetCursor(ctx, &earlier) },
+			map[bankfeed.AccountID]*bankfeed.SyncCursor{a.ID: &laterRun, b.ID: &other}},
 		{"delete", func(ctx context.Context, tx *store.Tx) error { return tx.DeleteCursor(ctx, a.ID) },
 			map[bankfeed.AccountID]*bankfeed.SyncCursor{b.ID: &other}},
 		{"delete an absent one", func(ctx context.Context, tx *store.Tx) error { return tx.DeleteCursor(ctx, a.ID) },
