@@ -78,16 +78,22 @@ type ConnectionUpdate struct {
 // UpdateConnectionState records a connection's state; UserAction says it is
 // the user's doing (Resume, Reset), which a sync under way must not undo.
 func (tx *Tx) UpdateConnectionState(ctx context.Context, id bankfeed.ConnectionID, u ConnectionUpdate) error {
+	set, args := u.set()
+	return tx.updateConnection(ctx, id, "update connection", set, args...)
+}
+
+// set is the SET clause of u and its arguments.
+func (u ConnectionUpdate) set() (string, []any) {
 	set := `state = ?, reason = ?, next_attempt_at = ?`
-	if u.UserAction {
-		set += `, action_gen = action_gen + 1`
-	}
 	args := []any{u.State, u.Reason, nullTime(u.Next)}
 	if u.Verified != nil {
 		set += `, verified = ?`
 		args = append(args, *u.Verified)
 	}
-	return tx.updateConnection(ctx, id, "update connection", set, args...)
+	if u.UserAction {
+		set += `, action_gen = action_gen + 1`
+	}
+	return set, args
 }
 
 // UpdateConnectionStateFor is UpdateConnectionState for what a sync that
@@ -95,12 +101,7 @@ func (tx *Tx) UpdateConnectionState(ctx context.Context, id bankfeed.ConnectionI
 // has not acted on the connection since, and reports whether it did. A
 // user's action (a new password, resume, reset) keeps the standing it gave.
 func (tx *Tx) UpdateConnectionStateFor(ctx context.Context, id bankfeed.ConnectionID, gen int64, u ConnectionUpdate) (bool, error) {
-	set := `state = ?, reason = ?, next_attempt_at = ?`
-	args := []any{u.State, u.Reason, nullTime(u.Next)}
-	if u.Verified != nil {
-		set += `, verified = ?`
-		args = append(args, *u.Verified)
-	}
+	set, args := u.set()
 	res, err := tx.tx.ExecContext(ctx, tx.d.rebind(`UPDATE connections SET `+set+` WHERE id = ? AND action_gen = ?`),
 		append(args, id, gen)...)
 	if err != nil {
