@@ -87,17 +87,11 @@ func (im *Importer) ImportTx(ctx context.Context, tx *store.Tx, r io.Reader, nam
 }
 
 func (im *Importer) importTx(ctx context.Context, tx *store.Tx, r io.Reader, name string, size int64, opts Options) (*Result, error) {
-	res := &Result{File: name, Statements: []*StatementResult{}, Skipped: []Skip{}, Collisions: []Collision{}, Warnings: []string{}}
 	h := sha256.New()
 	src := &countingReader{r: io.TeeReader(r, h), total: size, progress: opts.Progress}
-	rec := &bankfeed.Import{FileName: name, FileSize: size}
-	if err := tx.CreateImport(ctx, rec); err != nil {
+	res, rec, w, err := im.begin(ctx, tx, name, size, opts)
+	if err != nil {
 		return nil, err
-	}
-	w := newWriter(im.db, tx, res, rec.ID, opts.AccountID)
-	if opts.SyncRunID != 0 {
-		id := opts.SyncRunID
-		w.syncRun = &id
 	}
 	// A transaction takes 150 to 250 bytes of SGML; err on the low side.
 	w.lineHint = int(min(size/250, 4_000_000))
@@ -109,23 +103,41 @@ func (im *Importer) importTx(ctx context.Context, tx *store.Tx, r io.Reader, nam
 	if err := w.finish(ctx); err != nil {
 		return nil, err
 	}
+	if res.AlreadyImported, err = tx.EarlierImport(ctx, hex.EncodeToString(h.Sum(nil)), rec.ID); err != nil {
+		return nil, err
+	}
+	return res, end(ctx, tx, res, rec, resp, src.n, h.Sum(nil))
+}
+
+// begin records the import and returns its result and writer.
+func (im *Importer) begin(ctx context.Context, tx *store.Tx, name string, size int64, opts Options) (*Result, *bankfeed.Import, *writer, error) {
+	res := &Result{File: name, Statements: []*StatementResult{}, Skipped: []Skip{}, Collisions: []Collision{}, Warnings: []string{}}
+	rec := &bankfeed.Import{FileName: name, FileSize: size}
+	if err := tx.CreateImport(ctx, rec); err != nil {
+		return nil, nil, nil, err
+	}
+	w := newWriter(im.db, tx, res, rec.ID, opts.AccountID)
+	if opts.SyncRunID != 0 {
+		id := opts.SyncRunID
+		w.syncRun = &id
+	}
+	return res, rec, w, nil
+}
+
+// end completes the result with what the reader said of the document, and
+// the import's record with the result.
+func end(ctx context.Context, tx *store.Tx, res *Result, rec *bankfeed.Import, resp *ofx.Response, size int64, sum []byte) error {
 	res.ImportID = rec.ID
-	res.Size = src.n
-	res.SHA256 = hex.EncodeToString(h.Sum(nil))
+	res.Size = size
+	res.SHA256 = hex.EncodeToString(sum)
 	res.Format, res.Version = resp.Format, resp.Version
 	for _, s := range resp.Warnings {
 		res.warn(s)
 	}
 	res.WarningsDropped += resp.WarningsDropped
 	res.Counts.Warnings = len(res.Warnings) + res.WarningsDropped
-	if res.AlreadyImported, err = tx.EarlierImport(ctx, res.SHA256, rec.ID); err != nil {
-		return nil, err
-	}
 	rec.FileSHA256, rec.FileSize, rec.ImportCounts = res.SHA256, res.Size, res.Counts
-	if err := tx.FinishImport(ctx, rec); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return tx.FinishImport(ctx, rec)
 }
 
 // importError says which file failed and that nothing of it was kept.

@@ -3,9 +3,7 @@ package importer
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 
-	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/ofx"
 	"github.com/bankfeed/bankfeed/internal/store"
 )
@@ -29,15 +27,9 @@ func (im *Importer) ImportResponse(ctx context.Context, tx *store.Tx, resp *ofx.
 }
 
 func (im *Importer) importResponse(ctx context.Context, tx *store.Tx, resp *ofx.Response, raw []byte, name string, opts Options) (*Result, error) {
-	res := &Result{File: name, Statements: []*StatementResult{}, Skipped: []Skip{}, Collisions: []Collision{}, Warnings: []string{}}
-	rec := &bankfeed.Import{FileName: name, FileSize: int64(len(raw))}
-	if err := tx.CreateImport(ctx, rec); err != nil {
+	res, rec, w, err := im.begin(ctx, tx, name, int64(len(raw)), opts)
+	if err != nil {
 		return nil, err
-	}
-	w := newWriter(im.db, tx, res, rec.ID, opts.AccountID)
-	if opts.SyncRunID != 0 {
-		id := opts.SyncRunID
-		w.syncRun = &id
 	}
 	msgs := responseMessages(resp)
 	for _, m := range msgs {
@@ -64,20 +56,7 @@ func (im *Importer) importResponse(ctx context.Context, tx *store.Tx, resp *ofx.
 		return nil, err
 	}
 	sum := sha256.Sum256(raw)
-	res.ImportID = rec.ID
-	res.Size = int64(len(raw))
-	res.SHA256 = hex.EncodeToString(sum[:])
-	res.Format, res.Version = resp.Format, resp.Version
-	for _, s := range resp.Warnings {
-		res.warn(s)
-	}
-	res.WarningsDropped += resp.WarningsDropped
-	res.Counts.Warnings = len(res.Warnings) + res.WarningsDropped
-	rec.FileSHA256, rec.FileSize, rec.ImportCounts = res.SHA256, res.Size, res.Counts
-	if err := tx.FinishImport(ctx, rec); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return res, end(ctx, tx, res, rec, resp, int64(len(raw)), sum[:])
 }
 
 // responseMessages is what the reading stage would send for resp: for each
