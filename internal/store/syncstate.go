@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/bankfeed/bankfeed"
@@ -295,4 +296,94 @@ func (db *DB) Leases(ctx context.Context) ([]Lease, error) {
 		return db.d.wrap("list leases", rows.Err())
 	})
 	return out, err
+}
+
+// SyncStart is what a connection's sync reads before it starts.
+type SyncStart struct {
+	Connection *bankfeed.Connection
+	// Sealed is the connection's sealed password.
+	Sealed []byte
+	// Circuit is the connection's institution's circuit (closed and zero
+	// when it has none).
+	Circuit *bankfeed.Circuit
+}
+
+// SyncStart reads the connection with id, with its accounts, its sealed
+// password and its institution's circuit, in one read transaction.
+func (db *DB) SyncStart(ctx context.Context, id bankfeed.ConnectionID) (*SyncStart, error) {
+	var st SyncStart
+	err := db.view(ctx, func(tx cachedTx) error {
+		cs, err := connections(ctx, tx, db.d, ConnectionFilter{ID: id})
+		if err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			return bankfeed.Errorf(bankfeed.ENotFound, "no connection %d", id)
+		}
+		st.Connection = cs[0]
+		err = tx.QueryRowContext(ctx, db.d.rebind(`SELECT password_sealed FROM connections WHERE id = ?`), id).Scan(&st.Sealed)
+		if err != nil {
+			return db.d.wrap("read password", err)
+		}
+		st.Circuit, err = circuit(ctx, tx, db.d, st.Connection.InstitutionID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// Attempt is a sync run as the retry policy sees it.
+type Attempt struct {
+	StartedAt    time.Time
+	FailureClass string // "" when the run went through
+	RetryAt      time.Time
+}
+
+// Attempts returns, for each account of ids, its latest runs (at most limit),
+// oldest first, in one read transaction.
+func (db *DB) Attempts(ctx context.Context, ids []bankfeed.AccountID, limit int) (map[bankfeed.AccountID][]Attempt, error) {
+	out := make(map[bankfeed.AccountID][]Attempt, len(ids))
+	err := db.view(ctx, func(tx cachedTx) error {
+		for _, id := range ids {
+			h, err := attempts(ctx, tx, db.d, id, limit)
+			if err != nil {
+				return err
+			}
+			out[id] = h
+		}
+		return nil
+	})
+	return out, err
+}
+
+func attempts(ctx context.Context, q querier, d *dialect, id bankfeed.AccountID, limit int) ([]Attempt, error) {
+	rows, err := q.QueryContext(ctx, d.rebind(`SELECT started_at, failure_class, retry_at FROM sync_runs
+		WHERE account_id = ? ORDER BY started_at DESC, id DESC LIMIT ?`), id, limit)
+	if err != nil {
+		return nil, d.wrap("list sync runs", err)
+	}
+	defer rows.Close()
+	var out []Attempt
+	for rows.Next() {
+		var a Attempt
+		var started string
+		var retry sql.NullString
+		if err := rows.Scan(&started, &a.FailureClass, &retry); err != nil {
+			return nil, d.wrap("list sync runs", err)
+		}
+		if a.StartedAt, err = parseTime(started); err != nil {
+			return nil, fmt.Errorf("list sync runs of account %d: started at: %w", id, err)
+		}
+		if a.RetryAt, err = scanTime(retry); err != nil {
+			return nil, fmt.Errorf("list sync runs of account %d: retry at: %w", id, err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, d.wrap("list sync runs", err)
+	}
+	slices.Reverse(out)
+	return out, nil
 }

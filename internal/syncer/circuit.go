@@ -76,14 +76,15 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 	u := store.ConnectionUpdate{State: bankfeed.ConnOK}
 	worst := -1
 	var refused, worked time.Time // the accounts' last refusal of the login, and last success
+	hs, err := s.histories(ctx, c)
+	if err != nil {
+		return err
+	}
 	for _, ar := range res.Accounts {
 		if !ar.Account.Enabled {
 			continue
 		}
-		hist, err := s.history(ctx, ar.Account.AccountID)
-		if err != nil {
-			return err
-		}
+		hist := hs[ar.Account.AccountID]
 		if len(hist) > 0 {
 			switch last := hist[len(hist)-1]; {
 			case last.Class.NeedsUser():
@@ -140,7 +141,7 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 	}
 	base := u
 	applied := false
-	err := s.db.Batch(ctx, func(tx *store.Tx) error {
+	err = s.db.Batch(ctx, func(tx *store.Tx) error {
 		u = base // a batch may run this twice
 		cir, err := tx.Circuit(ctx, c.InstitutionID)
 		if err != nil {

@@ -57,10 +57,11 @@ func (s *Syncer) SyncConnection(ctx context.Context, id bankfeed.ConnectionID, m
 // probe), and it is the user acting on a connection that waits for them.
 // The error is for the engine's own failures; a bank's is in the Result.
 func (s *Syncer) Sync(ctx context.Context, id bankfeed.ConnectionID, manual bool) (*Result, error) {
-	c, err := s.db.Connection(ctx, id)
+	st, err := s.db.SyncStart(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	c := st.Connection
 	res := &Result{Connection: c, Accounts: []*AccountResult{}}
 	now := s.now()
 	switch {
@@ -74,7 +75,7 @@ func (s *Syncer) Sync(ctx context.Context, id bankfeed.ConnectionID, manual bool
 		res.Skipped = "not due until " + c.NextAttemptAt.Format(time.RFC3339)
 		return res, nil
 	}
-	creds, err := s.credentials(ctx, c)
+	creds, err := s.openCredentials(c, st.Sealed)
 	if err != nil {
 		return nil, err
 	}
@@ -83,11 +84,7 @@ func (s *Syncer) Sync(ctx context.Context, id bankfeed.ConnectionID, manual bool
 		return nil, err
 	}
 
-	circuits, err := s.db.Circuits(ctx)
-	if err != nil {
-		return nil, err
-	}
-	circuit := circuits[c.InstitutionID]
+	circuit := st.Circuit
 	if circuit != nil && circuit.Open {
 		if !manual && (circuit.NextProbeAt.IsZero() || circuit.NextProbeAt.After(now)) {
 			res.Skipped = "waiting for the bank: " + circuit.Reason
@@ -630,25 +627,31 @@ const historyLimit = 200
 
 // history returns an account's runs as attempts, oldest first.
 func (s *Syncer) history(ctx context.Context, id bankfeed.AccountID) ([]scheduler.Attempt, error) {
-	runs, err := s.db.FindSyncRuns(ctx, store.SyncRunFilter{AccountID: id, Limit: historyLimit})
+	hs, err := s.historiesOf(ctx, []bankfeed.AccountID{id})
+	return hs[id], err
+}
+
+// histories returns the runs of each of a connection's accounts as attempts.
+func (s *Syncer) histories(ctx context.Context, c *bankfeed.Connection) (map[bankfeed.AccountID][]scheduler.Attempt, error) {
+	ids := make([]bankfeed.AccountID, len(c.Accounts))
+	for i, a := range c.Accounts {
+		ids[i] = a.AccountID
+	}
+	return s.historiesOf(ctx, ids)
+}
+
+func (s *Syncer) historiesOf(ctx context.Context, ids []bankfeed.AccountID) (map[bankfeed.AccountID][]scheduler.Attempt, error) {
+	runs, err := s.db.Attempts(ctx, ids, historyLimit)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]scheduler.Attempt, 0, len(runs))
-	for i := len(runs) - 1; i >= 0; i-- {
-		out = append(out, attempt(runs[i]))
-	}
-	return out, nil
-}
-
-func (s *Syncer) histories(ctx context.Context, c *bankfeed.Connection) (map[bankfeed.AccountID][]scheduler.Attempt, error) {
-	out := make(map[bankfeed.AccountID][]scheduler.Attempt, len(c.Accounts))
-	for _, a := range c.Accounts {
-		h, err := s.history(ctx, a.AccountID)
-		if err != nil {
-			return nil, err
+	out := make(map[bankfeed.AccountID][]scheduler.Attempt, len(runs))
+	for id, rs := range runs {
+		h := make([]scheduler.Attempt, len(rs))
+		for i, r := range rs {
+			h[i] = scheduler.Attempt{At: r.StartedAt, Class: bankfeed.FailureClass(r.FailureClass), RetryAfter: r.RetryAt}
 		}
-		out[a.AccountID] = h
+		out[id] = h
 	}
 	return out, nil
 }

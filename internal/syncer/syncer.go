@@ -171,12 +171,8 @@ func institution(p bankfeed.Profile) ofxdirect.Institution {
 		AppID: p.AppID, AppVer: p.AppVer, UserAgent: p.UserAgent, ClientUIDRequired: p.ClientUIDRequired}
 }
 
-// credentials opens a connection's password.
-func (s *Syncer) credentials(ctx context.Context, c *bankfeed.Connection) (ofxdirect.Credentials, error) {
-	sealed, err := s.db.SealedPassword(ctx, c.ID)
-	if err != nil {
-		return ofxdirect.Credentials{}, err
-	}
+// openCredentials opens a connection's sealed password: its credentials.
+func (s *Syncer) openCredentials(c *bankfeed.Connection, sealed []byte) (ofxdirect.Credentials, error) {
 	pw, err := s.key.OpenString(sealed, passwordAAD)
 	if err != nil {
 		if errors.Is(err, secret.ErrWrongKey) {

@@ -63,6 +63,8 @@ func Run(t *testing.T, open Opener) {
 		{"DeleteConnection", testDeleteConnection},
 		{"Cursors", testCursors},
 		{"Circuits", testCircuits},
+		{"SyncStart", testSyncStart},
+		{"Attempts", testAttempts},
 		{"Leases", testLeases},
 		{"LineCounts", testLineCounts},
 		{"SyncRunFields", testSyncRunFields},

@@ -247,3 +247,103 @@ func testLineCounts(t *testing.T, open Opener) {
 		t.Errorf("LineCounts (-want +got):\n%s", diff)
 	}
 }
+
+func testSyncStart(t *testing.T, open Opener) {
+	ctx := context.Background()
+	clock := NewClock()
+	db := open(t, clock.Now)
+	a := seed(t, db, "1")
+	c := newConnection("Everyday", a.InstitutionID)
+	c.Accounts = []*bankfeed.ConnectionAccount{{AccountID: a.ID, Kind: a.Kind, Number: a.Number, Enabled: true}}
+	c = createConnection(t, db, c)
+	st, err := db.SyncStart(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := db.Connection(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, st.Connection); diff != "" {
+		t.Errorf("SyncStart's connection (-Connection +SyncStart):\n%s", diff)
+	}
+	if string(st.Sealed) != string(sealedFor(c.Name)) {
+		t.Errorf("SyncStart's sealed password = %q, want %q", st.Sealed, sealedFor(c.Name))
+	}
+	if diff := cmp.Diff(&bankfeed.Circuit{InstitutionID: a.InstitutionID}, st.Circuit); diff != "" {
+		t.Errorf("SyncStart's circuit, never set (-want +got):\n%s", diff)
+	}
+	cir := &bankfeed.Circuit{InstitutionID: a.InstitutionID, Open: true, Class: bankfeed.FailMaintenance,
+		Reason: "503", Failures: 1, OpenedAt: clock.T, NextProbeAt: clock.T.Add(time.Hour)}
+	update(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.SetCircuit(ctx, cir) })
+	if st, err = db.SyncStart(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(cir, st.Circuit); diff != "" {
+		t.Errorf("SyncStart's circuit, open (-want +got):\n%s", diff)
+	}
+	if _, err := db.SyncStart(ctx, 999); bankfeed.ErrorCodeOf(err) != bankfeed.ENotFound {
+		t.Errorf("SyncStart of a missing connection: %v, want not_found", err)
+	}
+}
+
+func testAttempts(t *testing.T, open Opener) {
+	ctx := context.Background()
+	clock := NewClock()
+	db := open(t, clock.Now)
+	a := seed(t, db, "1")
+	b := seed(t, db, "2")
+	never := seed(t, db, "3")
+	var want []store.Attempt
+	// Four runs of a: failed with a time to come back, failed, ok,
+	// running; one of b, failed.
+	for i, r := range []bankfeed.SyncRun{
+		{Outcome: bankfeed.OutcomeFailed, FailureClass: string(bankfeed.FailRateLimited), RetryAt: clock.T.Add(time.Hour)},
+		{Outcome: bankfeed.OutcomeFailed, FailureClass: string(bankfeed.FailMaintenance)},
+		{Outcome: bankfeed.OutcomeOK},
+		{},
+	} {
+		run := &bankfeed.SyncRun{AccountID: a.ID, Trigger: bankfeed.TriggerSchedule}
+		if err := db.CreateSyncRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, store.Attempt{StartedAt: clock.T, FailureClass: r.FailureClass, RetryAt: r.RetryAt})
+		if r.Outcome != "" {
+			run.Outcome, run.FailureClass, run.RetryAt = r.Outcome, r.FailureClass, r.RetryAt
+			if err := db.FinishSyncRun(ctx, run); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i == 0 {
+			rb := &bankfeed.SyncRun{AccountID: b.ID, Trigger: bankfeed.TriggerManual}
+			if err := db.CreateSyncRun(ctx, rb); err != nil {
+				t.Fatal(err)
+			}
+			rb.Outcome, rb.FailureClass = bankfeed.OutcomeFailed, string(bankfeed.FailLocked)
+			if err := db.FinishSyncRun(ctx, rb); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(time.Minute)
+	}
+	got, err := db.Attempts(ctx, []bankfeed.AccountID{a.ID, b.ID, never.ID}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAll := map[bankfeed.AccountID][]store.Attempt{
+		a.ID:     want,
+		b.ID:     {{StartedAt: want[0].StartedAt, FailureClass: string(bankfeed.FailLocked)}},
+		never.ID: nil,
+	}
+	if diff := cmp.Diff(wantAll, got); diff != "" {
+		t.Errorf("Attempts, oldest first (-want +got):\n%s", diff)
+	}
+	// The limit keeps the latest.
+	got, err = db.Attempts(ctx, []bankfeed.AccountID{a.ID}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want[2:], got[a.ID]); diff != "" {
+		t.Errorf("Attempts, limit 2 (-want +got):\n%s", diff)
+	}
+}
