@@ -17,6 +17,9 @@ type SyncRun struct {
 	HTTPStatus   int        `json:"http_status,omitempty"`
 	OFXStatus    string     `json:"ofx_status,omitempty"` // codes and messages
 	Error        string     `json:"error,omitempty"`
+	// BankMessage is the bank's own words about the failure (a STATUS
+	// message, a page's text), sanitized; "" when it gave none.
+	BankMessage string `json:"bank_message,omitempty"`
 	ImportCounts
 	// ConnectionID is the connection that ran it; 0 for none (removed).
 	ConnectionID ConnectionID `json:"connection_id,omitempty"`

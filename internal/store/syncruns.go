@@ -29,11 +29,11 @@ func (tx *Tx) CreateSyncRun(ctx context.Context, r *bankfeed.SyncRun) error {
 	err := tx.q().QueryRowContext(ctx, tx.d.rebind(`INSERT INTO sync_runs
 		(account_id, started_at, finished_at, outcome, failure_class, http_status, ofx_status, error,
 		 new_lines, duplicate_lines, collisions, skipped, warnings,
-		 connection_id, trigger, window_start, window_end, retry_at, transcript)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		 connection_id, trigger, window_start, window_end, retry_at, transcript, bank_message)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		r.AccountID, formatTime(r.StartedAt), finished, r.Outcome, r.FailureClass, r.HTTPStatus, r.OFXStatus, r.Error,
 		c.New, c.Duplicate, c.Collisions, c.Skipped, c.Warnings,
-		conn, r.Trigger, nullTime(r.WindowStart), nullTime(r.WindowEnd), nullTime(r.RetryAt), r.Transcript).Scan(&r.ID)
+		conn, r.Trigger, nullTime(r.WindowStart), nullTime(r.WindowEnd), nullTime(r.RetryAt), r.Transcript, r.BankMessage).Scan(&r.ID)
 	return tx.d.wrap("create sync run", err)
 }
 
@@ -46,9 +46,9 @@ func (tx *Tx) FinishSyncRun(ctx context.Context, r *bankfeed.SyncRun) error {
 	c := r.ImportCounts
 	res, err := tx.q().ExecContext(ctx, tx.d.rebind(`UPDATE sync_runs SET finished_at = ?, outcome = ?, failure_class = ?,
 		http_status = ?, ofx_status = ?, error = ?, new_lines = ?, duplicate_lines = ?, collisions = ?, skipped = ?,
-		warnings = ?, retry_at = ?, transcript = ? WHERE id = ?`),
+		warnings = ?, retry_at = ?, transcript = ?, bank_message = ? WHERE id = ?`),
 		formatTime(*r.FinishedAt), r.Outcome, r.FailureClass, r.HTTPStatus, r.OFXStatus, r.Error,
-		c.New, c.Duplicate, c.Collisions, c.Skipped, c.Warnings, nullTime(r.RetryAt), r.Transcript, r.ID)
+		c.New, c.Duplicate, c.Collisions, c.Skipped, c.Warnings, nullTime(r.RetryAt), r.Transcript, r.BankMessage, r.ID)
 	if err != nil {
 		return tx.d.wrap("finish sync run", err)
 	}
@@ -72,7 +72,7 @@ func (db *DB) FinishSyncRun(ctx context.Context, r *bankfeed.SyncRun) error {
 // SyncRun reads it on its own.
 const syncRunColumns = `id, account_id, started_at, finished_at, outcome, failure_class, http_status, ofx_status, error,
 	new_lines, duplicate_lines, collisions, skipped, warnings, coalesce(connection_id, 0), trigger,
-	window_start, window_end, retry_at`
+	window_start, window_end, retry_at, bank_message`
 
 func scanSyncRun(row interface{ Scan(...any) error }) (*bankfeed.SyncRun, error) {
 	var r bankfeed.SyncRun
@@ -81,7 +81,7 @@ func scanSyncRun(row interface{ Scan(...any) error }) (*bankfeed.SyncRun, error)
 	c := &r.ImportCounts
 	if err := row.Scan(&r.ID, &r.AccountID, &started, &finished, &r.Outcome, &r.FailureClass, &r.HTTPStatus,
 		&r.OFXStatus, &r.Error, &c.New, &c.Duplicate, &c.Collisions, &c.Skipped, &c.Warnings,
-		&r.ConnectionID, &r.Trigger, &wstart, &wend, &retry); err != nil {
+		&r.ConnectionID, &r.Trigger, &wstart, &wend, &retry, &r.BankMessage); err != nil {
 		return nil, err
 	}
 	var err error

@@ -485,6 +485,7 @@ func fillFailure(run *bankfeed.SyncRun, class bankfeed.FailureClass, err error) 
 	if errors.As(err, &fe) {
 		run.HTTPStatus = fe.HTTPStatus
 		run.RetryAt = fe.RetryAfter
+		run.BankMessage = fe.Message
 		var parts []string
 		for _, st := range fe.OFX {
 			if st.OK() {

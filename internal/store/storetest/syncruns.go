@@ -30,6 +30,7 @@ func testSyncRunFields(t *testing.T, open Opener) {
 	}
 	clock.Advance(2 * time.Second)
 	r.Outcome, r.FailureClass, r.HTTPStatus, r.Error = bankfeed.OutcomeFailed, string(bankfeed.FailMaintenance), 503, "down"
+	r.BankMessage = "Online banking is down for scheduled maintenance until 6:00 ET."
 	r.RetryAt = clock.T.Add(2 * time.Minute).In(est)
 	r.Transcript = transcript
 	if err := db.FinishSyncRun(ctx, r); err != nil {
@@ -38,6 +39,7 @@ func testSyncRunFields(t *testing.T, open Opener) {
 	finished := clock.T
 	want := bankfeed.SyncRun{ID: r.ID, AccountID: a.ID, StartedAt: started, FinishedAt: &finished,
 		Outcome: bankfeed.OutcomeFailed, FailureClass: string(bankfeed.FailMaintenance), HTTPStatus: 503, Error: "down",
+		BankMessage:  r.BankMessage,
 		ConnectionID: conn.ID, Trigger: bankfeed.TriggerSchedule, WindowStart: r.WindowStart, WindowEnd: r.WindowEnd,
 		RetryAt: r.RetryAt, Transcript: transcript}
 	got, err := db.SyncRun(ctx, r.ID)
@@ -58,7 +60,7 @@ func testSyncRunFields(t *testing.T, open Opener) {
 
 	// A run that ends well clears what an earlier finish of it said.
 	r.Outcome, r.FailureClass, r.HTTPStatus, r.Error, r.RetryAt, r.Transcript = bankfeed.OutcomeOK, "", 200, "", time.Time{}, ""
-	r.FinishedAt = nil
+	r.FinishedAt, r.BankMessage = nil, ""
 	clock.Advance(time.Second)
 	if err := db.FinishSyncRun(ctx, r); err != nil {
 		t.Fatal(err)
@@ -67,7 +69,7 @@ func testSyncRunFields(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.RetryAt.IsZero() || got.Transcript != "" || got.FinishedAt == nil || !got.FinishedAt.Equal(clock.T) ||
+	if !got.RetryAt.IsZero() || got.Transcript != "" || got.BankMessage != "" || got.FinishedAt == nil || !got.FinishedAt.Equal(clock.T) ||
 		got.ConnectionID != conn.ID || got.Trigger != bankfeed.TriggerSchedule || !got.WindowEnd.Equal(r.WindowEnd) {
 		t.Errorf("refinished run read back as %+v", got)
 	}

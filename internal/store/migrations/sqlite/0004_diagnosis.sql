@@ -24,3 +24,6 @@ CREATE TABLE deadlines (
 	due_on   TEXT NOT NULL,        -- YYYY-MM-DD, the next (or only) due date
 	every    TEXT NOT NULL DEFAULT '' -- '', 'week', 'month', 'quarter' or 'year'
 );
+
+-- The bank's own words about a failed run, sanitized.
+ALTER TABLE sync_runs ADD COLUMN bank_message TEXT NOT NULL DEFAULT '';
