@@ -69,6 +69,9 @@ func Run(t *testing.T, open Opener) {
 		{"LineCounts", testLineCounts},
 		{"SyncRunFields", testSyncRunFields},
 		{"FindSyncRuns", testFindSyncRuns},
+		{"Deadlines", testDeadlines},
+		{"DeadlineNext", testDeadlineNext},
+		{"Notifications", testNotifications},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
