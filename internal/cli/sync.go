@@ -14,6 +14,7 @@ import (
 
 	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/secret"
+	"github.com/bankfeed/bankfeed/internal/diagnose"
 	"github.com/bankfeed/bankfeed/internal/store"
 	"github.com/bankfeed/bankfeed/internal/syncer"
 )
@@ -185,6 +186,8 @@ type syncResult struct {
 	conn *bankfeed.Connection
 	res  *syncer.Result
 	err  error // the engine's own failure
+	// verdict is the diagnosis of a sync that failed.
+	verdict *diagnose.Verdict
 }
 
 // failed reports whether an account failed or the connection could not be
@@ -221,12 +224,18 @@ func syncWith(ctx context.Context, db *store.DB, key *secret.Key, opts syncer.Op
 		opts.Progress = prog.event
 	}
 	s := syncer.New(db, key, opts)
+	// A sync that fails is diagnosed at once, and the user told (once per
+	// change) when a webhook is set.
+	w := newWatcher(db, s, nil)
 	out := make([]*syncResult, len(conns))
 	var wg sync.WaitGroup
 	for i, c := range conns {
 		out[i] = &syncResult{conn: c}
 		wg.Go(func() {
 			out[i].res, out[i].err = s.Sync(ctx, c.ID, true)
+			if out[i].err == nil {
+				out[i].verdict = w.After(ctx, out[i].res)
+			}
 		})
 	}
 	wg.Wait()

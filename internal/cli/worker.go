@@ -75,7 +75,8 @@ func runWorker(ctx context.Context, e *env, f *workerFlags) error {
 		return err
 	}
 	s := syncer.New(db, key, syncer.Options{InstitutionLimit: f.limit, Logger: log})
-	r, err := jobs.New(db.Writer(), s, jobs.Options{Tick: f.tick, Workers: f.workers, Logger: log})
+	// Each failed sync is diagnosed at once, and the webhook told.
+	r, err := jobs.New(db.Writer(), newWatcher(db, s, log), jobs.Options{Tick: f.tick, Workers: f.workers, Logger: log})
 	if err != nil {
 		return err
 	}

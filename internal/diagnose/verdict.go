@@ -81,7 +81,12 @@ type Probe struct {
 	// Class is what a failed probe points to.
 	Class  string `json:"class,omitempty"`
 	Detail string `json:"detail"`
-	TookMS int64  `json:"took_ms"`
+	// Signal is what the probe read beyond ok or failed: maintenance,
+	// notice or blocked (a page), skew (the clock), retry_after.
+	Signal string `json:"signal,omitempty"`
+	// Message is the bank's own words the probe met, sanitized.
+	Message string `json:"message,omitempty"`
+	TookMS  int64  `json:"took_ms"`
 }
 
 // Probe statuses.

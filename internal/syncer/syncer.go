@@ -214,3 +214,19 @@ func (s *Syncer) Due(ctx context.Context, now time.Time) ([]bankfeed.ConnectionI
 	}
 	return ids, nil
 }
+
+// Client returns the OFX client a sync of a connection with profile p uses
+// (its HTTP client trusts the same roots), for diagnosis.
+func (s *Syncer) Client(p bankfeed.Profile) (*ofxdirect.Client, error) { return s.client(p) }
+
+// Institution is how a sync reaches a profile's bank.
+func Institution(p bankfeed.Profile) ofxdirect.Institution { return institution(p) }
+
+// Credentials opens a connection's password, for a diagnosis's sign-on.
+func (s *Syncer) Credentials(ctx context.Context, c *bankfeed.Connection) (ofxdirect.Credentials, error) {
+	sealed, err := s.db.SealedPassword(ctx, c.ID)
+	if err != nil {
+		return ofxdirect.Credentials{}, err
+	}
+	return s.openCredentials(c, sealed)
+}
