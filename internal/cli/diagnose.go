@@ -287,7 +287,6 @@ func buildVersion() string {
 	return s
 }
 
-
 // newWatcher returns what diagnoses a failed sync and tells the webhook,
 // if one is set (BANKFEED_WEBHOOK_URL), once per change.
 func newWatcher(db *store.DB, s *syncer.Syncer, log *slog.Logger) *diagnose.Watcher {

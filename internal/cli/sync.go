@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bankfeed/bankfeed"
-	"github.com/bankfeed/bankfeed/internal/secret"
 	"github.com/bankfeed/bankfeed/internal/diagnose"
+	"github.com/bankfeed/bankfeed/internal/secret"
 	"github.com/bankfeed/bankfeed/internal/store"
 	"github.com/bankfeed/bankfeed/internal/syncer"
 )

@@ -70,10 +70,10 @@ var (
 const (
 	strong  = 200.0  // a classified signal: the last failure
 	current = 1000.0 // a probe's failure: classified, and true now
-	clear   = 20.0  // a page that says so
-	some    = 3.0   // leaning: the other connections at the bank
-	unlike  = 0.3   // weighs against
-	ruleOut = 0.01  // a probe that works rules a class out
+	clear   = 20.0   // a page that says so
+	some    = 3.0    // leaning: the other connections at the bank
+	unlike  = 0.3    // weighs against
+	ruleOut = 0.01   // a probe that works rules a class out
 )
 
 // posterior accumulates the evidence.
