@@ -39,22 +39,16 @@ var FailureClasses = []FailureClass{
 // Transient reports whether the failure is expected to clear by itself, so
 // that an automatic retry may succeed.
 func (c FailureClass) Transient() bool {
-	switch c {
-	case FailOffline, FailDNS, FailUnreachable, FailMaintenance, FailServerError, FailRateLimited, FailDataIncomplete:
-		return true
-	}
-	return false
+	p := c.card()
+	return p != nil && p.Transient
 }
 
 // NeedsUser reports whether only the user can clear the failure: a new
 // password, a phone call, a code, a visit to the bank's site. These are never
 // retried automatically; retrying rejected credentials locks people out.
 func (c FailureClass) NeedsUser() bool {
-	switch c {
-	case FailInvalidCredentials, FailLocked, FailMFARequired, FailActionRequired, FailConsentExpired:
-		return true
-	}
-	return false
+	p := c.card()
+	return p != nil && p.NeedsUser
 }
 
 // BankSide reports whether the failure is the institution's as a whole (its
@@ -62,9 +56,6 @@ func (c FailureClass) NeedsUser() bool {
 // would fail the same way: what opens the institution's circuit. A user's
 // own credentials or account are not.
 func (c FailureClass) BankSide() bool {
-	switch c {
-	case FailDNS, FailUnreachable, FailTLSUntrusted, FailTLSIncompatible, FailMaintenance, FailServerError, FailBlockedClient:
-		return true
-	}
-	return false
+	p := c.card()
+	return p != nil && p.BankSide
 }

@@ -97,6 +97,7 @@ func newRoot(e *env) *cobra.Command {
 	})
 	root.AddCommand(
 		newInspectCmd(e),
+		newErrorsCmd(e),
 	)
 	for _, add := range extraCommands {
 		root.AddCommand(add(e))

@@ -77,43 +77,44 @@ const (
 	userAction                   // no automatic retry: needs_action
 )
 
-// classes holds, per failure class, how it is retried and what the Reason
-// says (for userAction, what the user must do).
-var classes = map[bankfeed.FailureClass]struct {
+// rule is how a class is retried, and what the Reason says (for
+// userAction, what the user must do).
+type rule struct {
 	mode  mode
 	words string
-}{
-	bankfeed.FailOffline:            {quickThenBackoff, "this computer is offline"},
-	bankfeed.FailDNS:                {quickThenBackoff, "the bank's server name does not resolve"},
-	bankfeed.FailUnreachable:        {quickThenBackoff, "the bank's server does not answer"},
-	bankfeed.FailMaintenance:        {quickThenBackoff, "the bank is down for maintenance"},
-	bankfeed.FailServerError:        {quickThenBackoff, "the bank's server returned an error"},
-	bankfeed.FailDataIncomplete:     {quickThenBackoff, "the bank sent incomplete data; nothing was kept"},
-	bankfeed.FailRateLimited:        {backoffOnly, "the bank's rate limit was reached"},
-	bankfeed.FailInternal:           {backoffOnly, "an error inside bankfeed, not at the bank"},
-	bankfeed.FailInvalidCredentials: {userAction, "the bank rejected the user ID or password; check the password at the bank's site, then enter it here"},
-	bankfeed.FailLocked:             {userAction, "the bank locked the login; call the bank to unlock it, then retry"},
-	bankfeed.FailMFARequired:        {userAction, "the bank wants a one-time code; run the sync yourself to answer the bank's code"},
-	bankfeed.FailActionRequired:     {userAction, "the bank wants something done on its web site; log in at the bank's web site and do what it asks, then retry"},
-	bankfeed.FailConsentExpired:     {userAction, "permission to read this bank expired or was revoked; reconnect"},
-	bankfeed.FailTLSUntrusted:       {userAction, "the bank's connection is not trusted; check this computer's clock, antivirus HTTPS scanning or proxy, then retry"},
-	bankfeed.FailTLSIncompatible:    {userAction, "the bank's server uses security this app does not accept; import a file from the bank's site instead"},
-	bankfeed.FailBlockedClient:      {userAction, "the bank's firewall rejected this app; import a file from the bank's site instead, and tell the bank"},
-	bankfeed.FailAccountNotFound:    {userAction, "the bank no longer lists this account (closed, or a new number?); relink it to the existing ledger account"},
-	bankfeed.FailUnsupported:        {userAction, "this connection cannot work as set up; fix its settings or import a file instead"},
 }
 
-// classMode returns how c is retried. A class this package does not know is
-// retried like engine.internal: a slow retry never locks anyone out, and
-// escalation tells the user if it goes on.
+// classes holds the rule of each failure class of the catalogue: the mode
+// from its card's Retry, the words from its card's Reason.
+var classes = func() map[bankfeed.FailureClass]rule {
+	m := make(map[bankfeed.FailureClass]rule, len(bankfeed.FailureClasses))
+	for _, ci := range bankfeed.Catalog() {
+		m[ci.Class] = rule{modeOf(ci.Retry), ci.Reason}
+	}
+	return m
+}()
+
+// modeOf maps a card's retry mode to the policy's. A mode this package
+// does not know is retried slowly: a slow retry never locks anyone out.
+func modeOf(r bankfeed.RetryMode) mode {
+	switch r {
+	case bankfeed.RetryQuickThenBackoff:
+		return quickThenBackoff
+	case bankfeed.RetryNever:
+		return userAction
+	}
+	return backoffOnly
+}
+
+// classMode returns how c is retried. A class the catalogue does not know
+// gets its generic card: retried like engine.internal, since a slow retry
+// never locks anyone out, and escalation tells the user if it goes on.
 func classMode(c bankfeed.FailureClass) (mode, string) {
 	if r, ok := classes[c]; ok {
 		return r.mode, r.words
 	}
-	if c.NeedsUser() {
-		return userAction, fmt.Sprintf("the sync failed (%s); fix it, then retry", c)
-	}
-	return backoffOnly, fmt.Sprintf("the sync failed (%s)", c)
+	ci := c.Info()
+	return modeOf(ci.Retry), ci.Reason
 }
 
 // Decide says what to do after the latest attempt. history is oldest first
@@ -125,9 +126,10 @@ func classMode(c bankfeed.FailureClass) (mode, string) {
 // failure (the attempt after one is the user acting, so counting starts
 // afresh). The run decides the step and when to escalate.
 //
-// Per class (quick: whether the run starts with QuickRetries quick retries;
-// state: for quick retries, then for backoff; next: the delays, where
-// 15m, 1h, 4h has jitter and the last step repeats):
+// Per class (the mode and the Reason's words come from the class's card in
+// bankfeed.Catalog; quick: whether the run starts with QuickRetries quick
+// retries; state: for quick retries, then for backoff; next: the delays,
+// where 15m, 1h, 4h has jitter and the last step repeats):
 //
 //	class                     quick  state                       next
 //	net.offline               yes    retrying                    60s x3, then 15m, 1h, 4h, 4h, ...
@@ -148,7 +150,7 @@ func classMode(c bankfeed.FailureClass) (mode, string) {
 //	bank.blocked_client       -      needs_action                none: import a file instead, tell the bank
 //	account.not_found         -      needs_action                none: relink to the same ledger account
 //	provider.unsupported      -      needs_action                none: fix the settings
-//	any other class           no     retrying                    15m, 1h, 4h, ... (needs_action if NeedsUser)
+//	any other class           no     retrying                    15m, 1h, 4h, ... (its generic card, BF-000)
 //
 // net.dns and bank.server_error follow the same steps as the other
 // transient classes rather than the taxonomy's "3 tries in 24 h, then stop":
