@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/diagnose"
 	"github.com/bankfeed/bankfeed/internal/store"
 	"github.com/bankfeed/bankfeed/internal/syncer"
 )
@@ -92,6 +93,9 @@ func stateLabel(s bankfeed.ConnectionState) string {
 type boardMore struct {
 	lines   map[bankfeed.AccountID]int64     // lines per feed account
 	portals map[bankfeed.ConnectionID]string // the bank's web site per connection
+	// verdicts are the latest diagnoses of connections whose last one
+	// found a problem.
+	verdicts map[bankfeed.ConnectionID]*diagnose.Verdict
 }
 
 func moreOf(ctx context.Context, db *store.DB) (*boardMore, error) {
@@ -103,9 +107,18 @@ func moreOf(ctx context.Context, db *store.DB) (*boardMore, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &boardMore{lines: lines, portals: map[bankfeed.ConnectionID]string{}}
+	m := &boardMore{lines: lines, portals: map[bankfeed.ConnectionID]string{},
+		verdicts: map[bankfeed.ConnectionID]*diagnose.Verdict{}}
 	for _, c := range conns {
 		m.portals[c.ID] = c.Profile.PortalURL
+		d, err := db.LatestDiagnosis(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		var v diagnose.Verdict
+		if d != nil && d.Class != diagnose.ClassOK && json.Unmarshal(d.Verdict, &v) == nil {
+			m.verdicts[c.ID] = &v
+		}
 	}
 	return m, nil
 }
@@ -181,11 +194,13 @@ type trouble struct {
 	acct   *syncer.AccountStatus // the worst account; nil when none
 	lines  int64                 // lines its feeds hold
 	portal string
+	// verdict is the connection's latest diagnosis, if it found a problem.
+	verdict *diagnose.Verdict
 }
 
 // troubleOf returns the connection's trouble, or nil when it is fine.
 func troubleOf(is *syncer.InstitutionStatus, cs *syncer.ConnectionStatus, more *boardMore) *trouble {
-	t := &trouble{inst: is, conn: cs, portal: more.portals[cs.ID]}
+	t := &trouble{inst: is, conn: cs, portal: more.portals[cs.ID], verdict: more.verdicts[cs.ID]}
 	worst := -1
 	for _, a := range cs.Accounts {
 		t.lines += more.lines[a.AccountID]
@@ -273,8 +288,17 @@ func (t *trouble) print(w io.Writer, now time.Time) error {
 	if state == bankfeed.ConnNeedsAction {
 		when = "not by itself: it waits for you"
 	}
-	_, err := fmt.Fprintf(w, "  Next attempt: %s.\n", when)
-	return err
+	if _, err := fmt.Fprintf(w, "  Next attempt: %s.\n", when); err != nil {
+		return err
+	}
+	if v := t.verdict; v != nil && len(v.Likelihoods) > 0 {
+		fmt.Fprintf(w, "  Diagnosis (%s): %s [%s, %.0f%% likely, %d findings]; bankfeed diagnose %s says more.\n",
+			v.CheckedAt.Local().Format("Mon 15:04"), v.Title, v.Code, v.Likelihoods[0].P*100, len(v.Evidence), cs.Name)
+		if v.Escalate {
+			fmt.Fprintf(w, "  Time to call the bank or an expert: %s.\n", v.EscalateWhy)
+		}
+	}
+	return nil
 }
 
 func theirFeeds(n int) string {
