@@ -117,7 +117,8 @@ type DeadlineRef struct {
 }
 
 // NeedsHuman reports whether the verdict asks a person to act: a class
-// only the user can clear, or time to escalate.
+// that is never retried by itself (credentials, a lockout, a code, the
+// bank's notice, a certificate, an account gone), or time to escalate.
 func (v *Verdict) NeedsHuman() bool {
-	return v.Escalate || v.Class != ClassOK && bankfeed.FailureClass(v.Class).NeedsUser()
+	return v.Escalate || v.Class != ClassOK && bankfeed.FailureClass(v.Class).Info().Retry == bankfeed.RetryNever
 }
