@@ -164,7 +164,7 @@ func Decide(f *Facts) *Verdict {
 	last := latestFailure(f.Runs)
 	probeFailed := false
 	for _, pr := range f.Probes {
-		if pr.Status == ProbeFailed && pr.Class != "" && pr.Name != "signon" && pr.Name != "profile" {
+		if pr.Status == ProbeFailed && pr.Class != "" {
 			probeFailed = true
 		}
 	}

@@ -45,6 +45,10 @@ func TestDecide(t *testing.T) {
 	}{
 		{name: "all well", facts: Facts{Runs: []*bankfeed.SyncRun{run("", time.Hour)}, Probes: allOK}, want: ClassOK},
 		{name: "never synced, probes fine", facts: Facts{Probes: allOK}, want: ClassOK},
+		{name: "the last sync went through, but the bank does not answer now",
+			facts: Facts{Runs: []*bankfeed.SyncRun{run("", time.Hour)},
+				Probes: with(failed("profile", bankfeed.FailUnreachable), Probe{Name: "signon", Status: ProbeSkipped})},
+			want: string(bankfeed.FailUnreachable)},
 		{name: "the bank's name no longer resolves, the rest of the internet works",
 			facts: Facts{Runs: []*bankfeed.SyncRun{run(bankfeed.FailUnreachable, time.Minute)},
 				Probes: with(failed("dns", bankfeed.FailDNS), Probe{Name: "connect", Status: ProbeSkipped}, Probe{Name: "tls", Status: ProbeSkipped},
