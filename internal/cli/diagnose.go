@@ -103,6 +103,7 @@ func runDiagnose(ctx context.Context, e *env, ref string, asJSON bool, bundle st
 	}
 	s := syncer.New(db, key, syncer.Options{})
 	d := diagnose.New(db, s, diagnose.Options{Timeout: timeout})
+	hook := notify.FromEnv()
 	var verdicts []*diagnose.Verdict
 	for _, c := range conns {
 		v, err := d.Diagnose(ctx, c.ID)
@@ -110,7 +111,7 @@ func runDiagnose(ctx context.Context, e *env, ref string, asJSON bool, bundle st
 			return fmt.Errorf("diagnose %s: %w", c.Name, err)
 		}
 		verdicts = append(verdicts, v)
-		if hook := notify.FromEnv(); hook != nil {
+		if hook != nil {
 			if _, err := notify.Notify(ctx, db, hook, v); err != nil {
 				fmt.Fprintf(e.stderr, "Warning: the webhook was not told about %s: %v\n", c.Name, err)
 			}

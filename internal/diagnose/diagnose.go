@@ -142,12 +142,13 @@ func (d *Diagnoser) diagnose(ctx context.Context, id bankfeed.ConnectionID, auto
 // facts reads what the store knows of the connection, and readies its
 // probes.
 func (d *Diagnoser) facts(ctx context.Context, id bankfeed.ConnectionID) (*Facts, *probeRun, error) {
-	c, err := d.db.Connection(ctx, id)
+	st, err := d.db.SyncStart(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
+	c := st.Connection
 	now := d.opts.now().UTC()
-	f := &Facts{Now: now, Connection: c, EscalateAfter: d.opts.Policy.Escalate}
+	f := &Facts{Now: now, Connection: c, Circuit: st.Circuit, EscalateAfter: d.opts.Policy.Escalate}
 	insts, err := d.db.Institutions(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -158,11 +159,6 @@ func (d *Diagnoser) facts(ctx context.Context, id bankfeed.ConnectionID) (*Facts
 		}
 	}
 	if f.Runs, err = d.db.FindSyncRuns(ctx, store.SyncRunFilter{ConnectionID: id, Limit: historyRuns}); err != nil {
-		return nil, nil, err
-	}
-	if st, err := d.db.SyncStart(ctx, id); err == nil {
-		f.Circuit = st.Circuit
-	} else {
 		return nil, nil, err
 	}
 	if f.FailingSince = failingSince(f.Runs); !f.FailingSince.IsZero() {
@@ -255,5 +251,3 @@ func lastSuccess(runs []*bankfeed.SyncRun) time.Time {
 	}
 	return time.Time{}
 }
-
-func ofxdirectInstitution(p bankfeed.Profile) ofxdirect.Institution { return syncer.Institution(p) }

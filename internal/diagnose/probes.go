@@ -16,6 +16,7 @@ import (
 
 	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/source/ofxdirect"
+	"github.com/bankfeed/bankfeed/internal/syncer"
 )
 
 // maxSkew is how far this computer's clock may be from the bank's before
@@ -280,7 +281,7 @@ func (r *probeRun) portal(ctx context.Context) Probe {
 // ofxServer asks the bank's OFX server for its profile (no credentials),
 // then signs on when that may not lock anyone out.
 func (r *probeRun) ofxServer(ctx context.Context) {
-	in := ofxdirectInstitution(r.conn.Profile)
+	in := syncer.Institution(r.conn.Profile)
 	prof := timed("profile", func() Probe {
 		if r.client == nil {
 			return Probe{Status: ProbeSkipped, Detail: "no OFX client"}
