@@ -216,7 +216,10 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 
 // Tables lists the store's tables, for tests and diagnostics.
 var Tables = []string{"institutions", "accounts", "sync_runs", "imports", "import_statements", "lines", "line_aliases",
-	"connections", "connection_accounts", "sync_cursors", "institution_circuits", "leases"}
+	"connections", "connection_accounts", "sync_cursors", "institution_circuits", "leases",
+	"diagnoses", "notifications", "deadlines",
+	"ledger_accounts", "entries", "splits", "split_lines", "line_reviews", "rules", "payee_aliases",
+	"reconciliations", "reconciliation_ticks", "audit_log"}
 
 // TableCounts returns the number of rows of every table in Tables.
 func (db *DB) TableCounts(ctx context.Context) (map[string]int64, error) {
