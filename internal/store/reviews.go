@@ -1,0 +1,391 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bankfeed/bankfeed"
+)
+
+// reviewBatch is the rows of one multi-row INSERT of review records.
+const reviewBatch = 400
+
+// ReviewLine is a feed line as review reads it: the fields matching looks
+// at, every id the bank gave it, and its review state ("" when it has no
+// review record yet).
+type ReviewLine struct {
+	ID        bankfeed.LineID
+	AccountID bankfeed.AccountID
+	ImportID  int64
+	IDs       []string // FITID first, then aliases
+	PostedOn  string
+	Amount    bankfeed.Decimal
+	Minor     int64
+	Currency  string
+	Name      string
+	Memo      string
+	CheckNum  string
+	RefNum    string
+	Pending   bool
+	PendingOf string
+	State     bankfeed.ReviewState
+}
+
+// ReviewLineQuery selects lines for review. Exactly one of its forms is used:
+// the lines of an import (ImportID), the lines of accounts dated within a
+// window plus their open pending lines (Accounts, From, To), or the open
+// queue (Open).
+type ReviewLineQuery struct {
+	ImportID bankfeed.ImportID
+	Accounts []bankfeed.AccountID
+	From, To string
+	// Except leaves out the lines of this import.
+	Except bankfeed.ImportID
+	Open   bool
+}
+
+const reviewLineSelect = `SELECT l.id, l.account_id, COALESCE(l.import_id, 0), l.fitid, l.posted_on, l.amount, COALESCE(l.amount_minor, 0), l.currency,
+	l.name, l.memo, COALESCE(l.check_num, ''), COALESCE(l.ref_num, ''), l.pending, COALESCE(l.pending_of, ''), COALESCE(r.state, ''),
+	(SELECT group_concat(a.alias, char(31)) FROM line_aliases a WHERE a.account_id = l.account_id AND a.line_id = l.id)
+	FROM lines l LEFT JOIN line_reviews r ON r.line_id = l.id`
+
+// ReviewLines returns the lines q selects, by account, date and id.
+func (tx *Tx) ReviewLines(ctx context.Context, q ReviewLineQuery) ([]*ReviewLine, error) {
+	var where string
+	var args []any
+	switch {
+	case q.ImportID != 0:
+		where, args = `l.import_id = ?`, []any{q.ImportID}
+	case q.Open:
+		where = `r.state = 'review'`
+	case len(q.Accounts) > 0:
+		ph := strings.TrimSuffix(strings.Repeat("?, ", len(q.Accounts)), ", ")
+		where = `l.account_id IN (` + ph + `) AND (r.state IS NULL OR r.state NOT IN ('merged', 'voided'))
+			AND COALESCE(l.import_id, 0) <> ? AND ((l.posted_on >= ? AND l.posted_on <= ?) OR (l.pending = 1 AND r.state = 'review'))`
+		for _, a := range q.Accounts {
+			args = append(args, a)
+		}
+		args = append(args, q.Except, q.From, q.To)
+	default:
+		return nil, nil
+	}
+	rows, err := tx.q().QueryContext(ctx, tx.d.rebind(reviewLineSelect+` WHERE `+where+` ORDER BY l.account_id, l.posted_on, l.id`), args...)
+	if err != nil {
+		return nil, tx.d.wrap("read lines for review", err)
+	}
+	defer rows.Close()
+	var out []*ReviewLine
+	for rows.Next() {
+		var l ReviewLine
+		var fitid, amount, state string
+		var aliases sql.NullString
+		if err := rows.Scan(&l.ID, &l.AccountID, &l.ImportID, &fitid, &l.PostedOn, &amount, &l.Minor, &l.Currency, &l.Name, &l.Memo,
+			&l.CheckNum, &l.RefNum, &l.Pending, &l.PendingOf, &state, &aliases); err != nil {
+			return nil, tx.d.wrap("read lines for review", err)
+		}
+		l.State = bankfeed.ReviewState(state)
+		if l.Amount, err = bankfeed.ParseDecimal(amount); err != nil {
+			return nil, fmt.Errorf("line %d: amount %q: %w", l.ID, amount, err)
+		}
+		if m, ok := l.Amount.MinorUnits(bankfeed.CurrencyPlaces(l.Currency)); ok {
+			l.Minor = m
+		}
+		l.IDs = append(l.IDs, fitid)
+		if aliases.Valid && aliases.String != "" {
+			l.IDs = append(l.IDs, strings.Split(aliases.String, "\x1f")...)
+		}
+		out = append(out, &l)
+	}
+	return out, tx.d.wrap("read lines for review", rows.Err())
+}
+
+// AddLineAliases records more ids the bank gave a line (a re-keyed delivery
+// of it), so the next delivery with those ids is a plain duplicate.
+func (tx *Tx) AddLineAliases(ctx context.Context, account bankfeed.AccountID, line bankfeed.LineID, ids []string) error {
+	for _, id := range ids {
+		if _, err := tx.q().ExecContext(ctx, tx.d.rebind(`INSERT INTO line_aliases (account_id, alias, line_id) VALUES (?, ?, ?)
+			ON CONFLICT DO NOTHING`), account, id, line); err != nil {
+			return tx.d.wrap("add line alias", err)
+		}
+	}
+	return nil
+}
+
+// RemoveLineAliases undoes AddLineAliases.
+func (tx *Tx) RemoveLineAliases(ctx context.Context, account bankfeed.AccountID, line bankfeed.LineID, ids []string) error {
+	for _, id := range ids {
+		if _, err := tx.q().ExecContext(ctx, tx.d.rebind(`DELETE FROM line_aliases WHERE account_id = ? AND alias = ? AND line_id = ?`), account, id, line); err != nil {
+			return tx.d.wrap("remove line alias", err)
+		}
+	}
+	return nil
+}
+
+const reviewColumns = `line_id, account_id, state, entry_id, same_as, suggestion, score, payee, category, memo, transfer_with, set_by, auto, decided_by, decided_at`
+
+func reviewArgs(args []any, r *bankfeed.Review) []any {
+	setBy := ""
+	if len(r.SetBy) > 0 {
+		b, _ := json.Marshal(r.SetBy)
+		setBy = string(b)
+	}
+	return append(args, r.LineID, r.AccountID, string(r.State), nullID(r.EntryID), nullLine(r.SameAs), nullID(r.Suggestion), r.Score,
+		r.Payee, r.Category, r.Memo, nullLine(r.TransferWith), setBy, r.Auto, r.DecidedBy, nullTime(r.DecidedAt))
+}
+
+func nullID(id *bankfeed.EntryID) any {
+	if id == nil {
+		return nil
+	}
+	return int64(*id)
+}
+
+func nullLine(id *bankfeed.LineID) any {
+	if id == nil {
+		return nil
+	}
+	return int64(*id)
+}
+
+// PutReviews inserts or replaces review records, a few hundred a statement.
+func (tx *Tx) PutReviews(ctx context.Context, rs []*bankfeed.Review) error {
+	const cols = 15
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	for len(rs) > 0 {
+		n := min(len(rs), reviewBatch)
+		args := make([]any, 0, n*cols)
+		for _, r := range rs[:n] {
+			args = reviewArgs(args, r)
+		}
+		q := `INSERT INTO line_reviews (` + reviewColumns + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") +
+			` ON CONFLICT (line_id) DO UPDATE SET state = excluded.state, entry_id = excluded.entry_id, same_as = excluded.same_as,
+			suggestion = excluded.suggestion, score = excluded.score, payee = excluded.payee, category = excluded.category,
+			memo = excluded.memo, transfer_with = excluded.transfer_with, set_by = excluded.set_by, auto = excluded.auto,
+			decided_by = excluded.decided_by, decided_at = excluded.decided_at`
+		if _, err := tx.q().ExecContext(ctx, tx.d.rebind(q), args...); err != nil {
+			return tx.d.wrap("write review records", err)
+		}
+		rs = rs[n:]
+	}
+	return nil
+}
+
+func scanReview(row interface{ Scan(...any) error }) (*bankfeed.Review, error) {
+	var r bankfeed.Review
+	var entry, same, sugg, xfer sql.NullInt64
+	var state, setBy string
+	var decided sql.NullString
+	if err := row.Scan(&r.LineID, &r.AccountID, &state, &entry, &same, &sugg, &r.Score, &r.Payee, &r.Category, &r.Memo,
+		&xfer, &setBy, &r.Auto, &r.DecidedBy, &decided); err != nil {
+		return nil, err
+	}
+	r.State = bankfeed.ReviewState(state)
+	if entry.Valid {
+		id := bankfeed.EntryID(entry.Int64)
+		r.EntryID = &id
+	}
+	if sugg.Valid {
+		id := bankfeed.EntryID(sugg.Int64)
+		r.Suggestion = &id
+	}
+	if same.Valid {
+		id := bankfeed.LineID(same.Int64)
+		r.SameAs = &id
+	}
+	if xfer.Valid {
+		id := bankfeed.LineID(xfer.Int64)
+		r.TransferWith = &id
+	}
+	if setBy != "" {
+		if err := json.Unmarshal([]byte(setBy), &r.SetBy); err != nil {
+			return nil, fmt.Errorf("review of line %d: set_by: %w", r.LineID, err)
+		}
+	}
+	var err error
+	r.DecidedAt, err = scanTime(decided)
+	return &r, err
+}
+
+// Review returns the review record of a line; a line without one is not
+// found.
+func (tx *Tx) Review(ctx context.Context, line bankfeed.LineID) (*bankfeed.Review, error) {
+	r, err := scanReview(tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT `+reviewColumns+` FROM line_reviews WHERE line_id = ?`), line))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, bankfeed.Errorf(bankfeed.ENotFound, "line %d has no review record", line)
+	}
+	return r, tx.d.wrap("read review record", err)
+}
+
+// ReviewFilter selects review records.
+type ReviewFilter struct {
+	AccountID bankfeed.AccountID   // 0 for every account
+	States    []bankfeed.ReviewState // nil for every state
+	Limit     int
+}
+
+// ReviewItem is a review record with its line.
+type ReviewItem struct {
+	bankfeed.Review
+	Line *bankfeed.Line `json:"line"`
+}
+
+// Reviews returns review records with their lines, by date then line id.
+func (db *DB) Reviews(ctx context.Context, f ReviewFilter) ([]*ReviewItem, error) {
+	var out []*ReviewItem
+	err := db.view(ctx, func(tx cachedTx) (err error) {
+		out, err = reviews(ctx, tx, db.d, f)
+		return err
+	})
+	return out, err
+}
+
+// Reviews is DB.Reviews in the transaction.
+func (tx *Tx) Reviews(ctx context.Context, f ReviewFilter) ([]*ReviewItem, error) {
+	return reviews(ctx, tx.q(), tx.d, f)
+}
+
+func reviews(ctx context.Context, q querier, d *dialect, f ReviewFilter) ([]*ReviewItem, error) {
+	where := []string{`(? = 0 OR r.account_id = ?)`}
+	args := []any{f.AccountID, f.AccountID}
+	if len(f.States) > 0 {
+		where = append(where, `r.state IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(f.States)), ", ")+`)`)
+		for _, s := range f.States {
+			args = append(args, string(s))
+		}
+	}
+	query := `SELECT ` + prefixed("r.", reviewColumns) + `, ` + strings.TrimPrefix(lineSelect, "SELECT ") +
+		` JOIN line_reviews r ON r.line_id = l.id WHERE ` + strings.Join(where, " AND ") + ` ORDER BY l.posted_on, l.id`
+	if f.Limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	rows, err := q.QueryContext(ctx, d.rebind(query), args...)
+	if err != nil {
+		return nil, d.wrap("read review queue", err)
+	}
+	defer rows.Close()
+	var out []*ReviewItem
+	for rows.Next() {
+		it, err := scanReviewItem(rows)
+		if err != nil {
+			return nil, d.wrap("read review queue", err)
+		}
+		out = append(out, it)
+	}
+	return out, d.wrap("read review queue", rows.Err())
+}
+
+// scanReviewItem scans the review columns then the line's.
+func scanReviewItem(rows *sql.Rows) (*ReviewItem, error) {
+	var it ReviewItem
+	var entry, same, sugg, xfer sql.NullInt64
+	var state, setBy string
+	var decided sql.NullString
+	var l bankfeed.Line
+	var imp, run sql.NullInt64
+	var postedAt, userOn, check, ref, sec, units, price sql.NullString
+	var amount, created string
+	r := &it.Review
+	if err := rows.Scan(&r.LineID, &r.AccountID, &state, &entry, &same, &sugg, &r.Score, &r.Payee, &r.Category, &r.Memo,
+		&xfer, &setBy, &r.Auto, &r.DecidedBy, &decided,
+		&l.ID, &l.AccountID, &imp, &run, &l.FITID, &l.PostedOn, &postedAt, &userOn,
+		&amount, &l.Currency, &l.Type, &l.Name, &l.Memo, &check, &ref, &sec, &units, &price,
+		&l.Collision, &created); err != nil {
+		return nil, err
+	}
+	r.State = bankfeed.ReviewState(state)
+	if entry.Valid {
+		id := bankfeed.EntryID(entry.Int64)
+		r.EntryID = &id
+	}
+	if sugg.Valid {
+		id := bankfeed.EntryID(sugg.Int64)
+		r.Suggestion = &id
+	}
+	if same.Valid {
+		id := bankfeed.LineID(same.Int64)
+		r.SameAs = &id
+	}
+	if xfer.Valid {
+		id := bankfeed.LineID(xfer.Int64)
+		r.TransferWith = &id
+	}
+	if setBy != "" {
+		if err := json.Unmarshal([]byte(setBy), &r.SetBy); err != nil {
+			return nil, fmt.Errorf("review of line %d: set_by: %w", r.LineID, err)
+		}
+	}
+	var err error
+	if r.DecidedAt, err = scanTime(decided); err != nil {
+		return nil, err
+	}
+	l.UserOn, l.CheckNum, l.RefNum = userOn.String, check.String, ref.String
+	l.SecurityID, l.Units, l.UnitPrice = sec.String, units.String, price.String
+	if imp.Valid {
+		id := bankfeed.ImportID(imp.Int64)
+		l.ImportID = &id
+	}
+	if run.Valid {
+		id := bankfeed.SyncRunID(run.Int64)
+		l.SyncRunID = &id
+	}
+	if l.Amount, err = bankfeed.ParseDecimal(amount); err != nil {
+		return nil, fmt.Errorf("line %d amount %q: %w", l.ID, amount, err)
+	}
+	if l.PostedAt, err = scanTime(postedAt); err != nil {
+		return nil, err
+	}
+	if l.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	it.Line = &l
+	return &it, nil
+}
+
+// Decision is a confirmed review decision, what learning learns from.
+type Decision struct {
+	Account  bankfeed.AccountID
+	Text     string // the line's name and memo
+	PostedOn string
+	Minor    int64
+	Payee    string
+	Category string
+}
+
+// Decisions returns the newest confirmed decisions (made by a person: an
+// add or a match with a payee or a category), oldest first, at most limit.
+func (tx *Tx) Decisions(ctx context.Context, limit int) ([]Decision, error) {
+	rows, err := tx.q().QueryContext(ctx, tx.d.rebind(`SELECT * FROM (SELECT r.account_id, l.name, l.memo, l.posted_on, COALESCE(l.amount_minor, 0), r.payee, r.category
+		FROM line_reviews r JOIN lines l ON l.id = r.line_id
+		WHERE r.auto = 0 AND r.state IN ('added', 'matched') AND (r.payee <> '' OR r.category <> '')
+		ORDER BY r.decided_at DESC, r.line_id DESC LIMIT ?) ORDER BY posted_on`), limit)
+	if err != nil {
+		return nil, tx.d.wrap("read confirmed decisions", err)
+	}
+	defer rows.Close()
+	var out []Decision
+	for rows.Next() {
+		var d Decision
+		var name, memo string
+		if err := rows.Scan(&d.Account, &name, &memo, &d.PostedOn, &d.Minor, &d.Payee, &d.Category); err != nil {
+			return nil, tx.d.wrap("read confirmed decisions", err)
+		}
+		d.Text = strings.TrimSpace(name + " " + memo)
+		out = append(out, d)
+	}
+	return out, tx.d.wrap("read confirmed decisions", rows.Err())
+}
+
+// SplitOfLine returns the split a line is linked to, 0 when none.
+func (tx *Tx) SplitOfLine(ctx context.Context, line bankfeed.LineID) (int64, error) {
+	var id int64
+	err := tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT split_id FROM split_lines WHERE line_id = ?`), line).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, tx.d.wrap("read line's split", err)
+}
