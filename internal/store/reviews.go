@@ -222,7 +222,7 @@ func (tx *Tx) Review(ctx context.Context, line bankfeed.LineID) (*bankfeed.Revie
 
 // ReviewFilter selects review records.
 type ReviewFilter struct {
-	AccountID bankfeed.AccountID   // 0 for every account
+	AccountID bankfeed.AccountID     // 0 for every account
 	States    []bankfeed.ReviewState // nil for every state
 	Limit     int
 }
