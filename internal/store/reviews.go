@@ -389,3 +389,51 @@ func (tx *Tx) SplitOfLine(ctx context.Context, line bankfeed.LineID) (int64, err
 	}
 	return id, tx.d.wrap("read line's split", err)
 }
+
+// SettlePending gives a pending line the amount and date it posted with (a
+// tip added to a card hold) and marks it posted. When the line is the bank
+// side of a two-split entry made from the feed, the entry follows; a
+// person's entry is left for them to fix (reconciliation shows the
+// difference).
+func (tx *Tx) SettlePending(ctx context.Context, line bankfeed.LineID, amount bankfeed.Decimal, postedOn string) error {
+	var currency string
+	if err := tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT currency FROM lines WHERE id = ?`), line).Scan(&currency); err != nil {
+		return tx.d.wrap("settle pending line", err)
+	}
+	minor, ok := amount.MinorUnits(bankfeed.CurrencyPlaces(currency))
+	var minorArg any
+	if ok {
+		minorArg = minor
+	}
+	if _, err := tx.q().ExecContext(ctx, tx.d.rebind(`UPDATE lines SET amount = ?, amount_minor = ?, posted_on = ?, pending = 0 WHERE id = ?`),
+		amount.String(), minorArg, postedOn, line); err != nil {
+		return tx.d.wrap("settle pending line", err)
+	}
+	var split int64
+	var entry bankfeed.EntryID
+	err := tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT s.id, s.entry_id FROM split_lines sl JOIN splits s ON s.id = sl.split_id
+		JOIN entries e ON e.id = s.entry_id WHERE sl.line_id = ? AND e.origin IN ('feed', 'rule') AND s.status <> 'reconciled'
+		AND (SELECT count(*) FROM splits x WHERE x.entry_id = s.entry_id) = 2`), line).Scan(&split, &entry)
+	if errors.Is(err, sql.ErrNoRows) || !ok {
+		return nil
+	}
+	if err != nil {
+		return tx.d.wrap("settle pending line", err)
+	}
+	neg := amount.Neg()
+	negMinor, _ := neg.MinorUnits(bankfeed.CurrencyPlaces(currency))
+	for _, u := range []struct {
+		q    string
+		args []any
+	}{
+		{`UPDATE splits SET amount = ?, amount_minor = ? WHERE id = ?`, []any{amount.String(), minor, split}},
+		{`UPDATE splits SET amount = ?, amount_minor = ? WHERE entry_id = ? AND id <> ?`, []any{neg.String(), negMinor, entry, split}},
+		{`UPDATE splits SET date_on = ? WHERE entry_id = ?`, []any{postedOn, entry}},
+		{`UPDATE entries SET date_on = ? WHERE id = ?`, []any{postedOn, entry}},
+	} {
+		if _, err := tx.q().ExecContext(ctx, tx.d.rebind(u.q), u.args...); err != nil {
+			return tx.d.wrap("settle pending line's entry", err)
+		}
+	}
+	return nil
+}
