@@ -35,6 +35,19 @@ type Options struct {
 	// SyncRunID, when set, is recorded on every new line: the sync run
 	// that fetched the statement.
 	SyncRunID bankfeed.SyncRunID
+	// Review, when set, runs in the import's transaction once every line
+	// is written, with what each statement delivered: the review queue is
+	// filled (or the whole import rolled back) together with the lines.
+	Review func(ctx context.Context, tx *store.Tx, importID bankfeed.ImportID, ds []Delivered) error
+}
+
+// Delivered is what one statement of an import brought for one account:
+// the dates it covers and every id it carried, new or already known. Its new
+// lines are the import's lines of that account.
+type Delivered struct {
+	AccountID bankfeed.AccountID
+	From, To  string // YYYY-MM-DD: the statement's start and end, else its lines' first and last date
+	Present   []string
 }
 
 // Importer imports files into one store.
@@ -103,6 +116,9 @@ func (im *Importer) importTx(ctx context.Context, tx *store.Tx, r io.Reader, nam
 	if err := w.finish(ctx); err != nil {
 		return nil, err
 	}
+	if err := review(ctx, tx, rec.ID, w, opts); err != nil {
+		return nil, err
+	}
 	if res.AlreadyImported, err = tx.EarlierImport(ctx, hex.EncodeToString(h.Sum(nil)), rec.ID); err != nil {
 		return nil, err
 	}
@@ -117,6 +133,7 @@ func (im *Importer) begin(ctx context.Context, tx *store.Tx, name string, size i
 		return nil, nil, nil, err
 	}
 	w := newWriter(im.db, tx, res, rec.ID, opts.AccountID)
+	w.review = opts.Review != nil
 	if opts.SyncRunID != 0 {
 		id := opts.SyncRunID
 		w.syncRun = &id
@@ -138,6 +155,18 @@ func end(ctx context.Context, tx *store.Tx, res *Result, rec *bankfeed.Import, r
 	res.Counts.Warnings = len(res.Warnings) + res.WarningsDropped
 	rec.FileSHA256, rec.FileSize, rec.ImportCounts = res.SHA256, res.Size, res.Counts
 	return tx.FinishImport(ctx, rec)
+}
+
+// review runs Options.Review on what the import delivered, in its
+// transaction.
+func review(ctx context.Context, tx *store.Tx, id bankfeed.ImportID, w *writer, opts Options) error {
+	if opts.Review == nil || len(w.delivered) == 0 {
+		return nil
+	}
+	if err := opts.Review(ctx, tx, id, w.delivered); err != nil {
+		return fmt.Errorf("review: %w", err)
+	}
+	return nil
 }
 
 // importError says which file failed and that nothing of it was kept.

@@ -55,6 +55,9 @@ func (im *Importer) importResponse(ctx context.Context, tx *store.Tx, resp *ofx.
 	if err := w.finish(ctx); err != nil {
 		return nil, err
 	}
+	if err := review(ctx, tx, rec.ID, w, opts); err != nil {
+		return nil, err
+	}
 	sum := sha256.Sum256(raw)
 	return res, end(ctx, tx, res, rec, resp, int64(len(raw)), sum[:])
 }

@@ -29,6 +29,10 @@ type writer struct {
 
 	line     bankfeed.Line // reused for every new line
 	lineHint int           // lines the file may hold, from its size
+
+	// review: collect what each statement delivered (Options.Review).
+	review    bool
+	delivered []Delivered
 }
 
 // acctState is what the import knows of one account.
@@ -44,6 +48,9 @@ type stmtState struct {
 	info        *stmtInfo
 	acct        *acctState // nil: no account could be told
 	synthesized int
+	// For review: every id of the statement and its first and last date.
+	present     []string
+	first, last string
 }
 
 func newWriter(db *store.DB, tx *store.Tx, res *Result, importID bankfeed.ImportID, forced bankfeed.AccountID) *writer {
@@ -154,6 +161,15 @@ func (w *writer) lines(ctx context.Context, m message) error {
 		if l.synthesized {
 			s.synthesized++
 		}
+		if w.review && s.acct != nil {
+			s.present = append(s.present, strings.Clone(l.fitid))
+			if s.first == "" || l.postedDay < s.first {
+				s.first = strings.Clone(l.postedDay)
+			}
+			if l.postedDay > s.last {
+				s.last = strings.Clone(l.postedDay)
+			}
+		}
 		if l.verdict == verdictDuplicate {
 			s.res.Counts.Duplicate++
 			continue
@@ -260,6 +276,16 @@ func (w *writer) end(ctx context.Context, info *stmtInfo) error {
 	w.res.Counts.Collisions += r.Counts.Collisions
 	w.res.Counts.Skipped += r.Counts.Skipped
 	w.stmt = nil
+	if w.review && s.acct != nil && len(s.present) > 0 {
+		d := Delivered{AccountID: s.acct.acct.ID, From: r.StartOn, To: r.EndOn, Present: s.present}
+		if d.From == "" || s.first < d.From {
+			d.From = s.first
+		}
+		if d.To == "" || s.last > d.To {
+			d.To = s.last
+		}
+		w.delivered = append(w.delivered, d)
+	}
 	return w.tx.AddImportStatement(ctx, &bankfeed.ImportStatement{
 		ImportID: w.importID, Index: r.Index, AccountID: r.AccountID, Kind: r.Kind, Currency: r.Currency,
 		StatusCode: r.StatusCode, StartOn: r.StartOn, EndOn: r.EndOn, Ledger: r.Ledger, Available: r.Available,

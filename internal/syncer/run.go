@@ -522,7 +522,7 @@ func (s *Syncer) commitOK(ctx context.Context, run *bankfeed.SyncRun, a *bankfee
 		}
 		name := fmt.Sprintf("sync run %d (account %s)", run.ID, mask(a.Number))
 		ir, err := s.im.ImportResponse(ctx, tx, resp, raw, name,
-			importer.Options{AccountID: a.AccountID, SyncRunID: run.ID})
+			importer.Options{AccountID: a.AccountID, SyncRunID: run.ID, Review: s.opts.Review})
 		if err != nil {
 			return err
 		}

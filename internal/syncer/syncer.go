@@ -75,6 +75,9 @@ type Options struct {
 	// Progress, when set, hears of each account's progress. It is called
 	// from several goroutines and must be quick.
 	Progress func(Event)
+	// Review, when set, reviews each account's new lines in the
+	// transaction that writes them (importer.Options.Review).
+	Review func(ctx context.Context, tx *store.Tx, importID bankfeed.ImportID, ds []importer.Delivered) error
 }
 
 // Syncer syncs connections into one store. It is safe for concurrent use.
