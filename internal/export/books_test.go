@@ -21,7 +21,7 @@ type booksBuilder struct {
 
 func newBooksBuilder() *booksBuilder {
 	return &booksBuilder{
-		b: &Books{Feeds: map[bankfeed.AccountID]*bankfeed.Account{}, Lines: map[bankfeed.LineID]*bankfeed.Line{}},
+		b:      &Books{Feeds: map[bankfeed.AccountID]*bankfeed.Account{}, Lines: map[bankfeed.LineID]*bankfeed.Line{}},
 		byName: map[string]*bankfeed.LedgerAccount{},
 	}
 }
