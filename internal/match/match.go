@@ -37,7 +37,7 @@ type Line struct {
 	Account   int64    // the caller's feed account id
 	IDs       []string // every id the provider gave it: FITID first, then aliases
 	Day       Day
-	Amount    int64 // minor units, signed: negative is money out
+	Amount    int64  // minor units, signed: negative is money out
 	Text      string // descriptor: name and memo as the bank wrote them
 	Check     string
 	Ref       string
