@@ -1,0 +1,285 @@
+package match
+
+import (
+	"cmp"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// entryIndex holds the open entries for the candidate search, laid out by
+// position: grouped by account and sign (money out or in), each group
+// sorted by day, so that a line's candidates are one window of a group,
+// read in order. What the scan reads for every entry in the window (day,
+// amount) and for every entry it scores (payee, flags) sits in arrays by
+// position; check numbers and references are read only when flagged.
+// Payees are interned once per distinct string.
+type entryIndex struct {
+	entries []Entry
+	// By position.
+	day   []Day
+	amt   []int64 // absolute amount
+	idx   []int32 // entry index
+	payee []int32 // text id of the payee
+	flags []uint8
+	// By entry index.
+	check []string // normalized check number
+	ref   []string // normalized reference
+
+	groups map[groupKey]*group
+}
+
+// Entry flags.
+const (
+	hasCheck  = 1 << iota
+	hasRef    // a reference
+	ambiguous // a repeat purchase: see repeatDays
+)
+
+// groupKey is an account and a sign.
+type groupKey struct {
+	account int64
+	out     bool
+}
+
+// group is a run of positions [lo, hi), and the positions in it of the
+// entries with a check number (searched over the wider check window).
+type group struct {
+	lo, hi int32
+	checks []int32
+}
+
+// repeatDays is how close two entries of one amount and payee are to make
+// either one a doubtful match (design note §7, repeat-purchase ambiguity).
+const repeatDays = 7
+
+// repeatSim is how alike two entries' payees are to count as one payee
+// for the repeat-purchase ambiguity.
+const repeatSim = 0.5
+
+func buildIndex(entries []Entry, tx *textIndex) *entryIndex {
+	n := len(entries)
+	ix := &entryIndex{
+		entries: entries,
+		day:     make([]Day, n),
+		amt:     make([]int64, n),
+		idx:     make([]int32, n),
+		payee:   make([]int32, n),
+		flags:   make([]uint8, n),
+		check:   make([]string, n),
+		ref:     make([]string, n),
+		groups:  map[groupKey]*group{},
+	}
+	// Groups, in the order of their keys, and each entry's group.
+	gid := make([]int32, n)
+	var keys []groupKey
+	ids := map[groupKey]int32{}
+	var last groupKey
+	lastID := int32(-1)
+	for i := range entries {
+		e := &entries[i]
+		k := groupKey{e.Account, e.Amount < 0}
+		if lastID < 0 || k != last {
+			id, ok := ids[k]
+			if !ok {
+				id = int32(len(keys))
+				ids[k] = id
+				keys = append(keys, k)
+			}
+			last, lastID = k, id
+		}
+		gid[i] = lastID
+	}
+	order := make([]int32, len(keys)) // group ids by key
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		x, y := keys[a], keys[b]
+		return cmp.Or(cmp.Compare(x.account, y.account), -cmpBool(x.out, y.out))
+	})
+	count := make([]int32, len(keys))
+	for _, g := range gid {
+		count[g]++
+	}
+	start := make([]int32, len(keys))
+	var at int32
+	for _, g := range order {
+		start[g] = at
+		ix.groups[keys[g]] = &group{lo: at, hi: at + count[g]}
+		at += count[g]
+	}
+	// Entries into their groups in entry order; each group then sorted by
+	// day, stably.
+	fill := slices.Clone(start)
+	for i, g := range gid {
+		ix.idx[fill[g]] = int32(i)
+		fill[g]++
+	}
+	groups := make([]*group, len(order))
+	for i, g := range order {
+		groups[i] = ix.groups[keys[g]]
+	}
+	parallel(len(groups), func(k int) {
+		g := groups[k]
+		pos := ix.idx[g.lo:g.hi]
+		sortByDay(pos, entries)
+		for p := g.lo; p < g.hi; p++ {
+			i := ix.idx[p]
+			e := &entries[i]
+			ix.day[p], ix.amt[p] = e.Day, abs(e.Amount)
+			if c := normCheck(e.Check); c != "" {
+				ix.check[i] = c
+				ix.flags[p] |= hasCheck
+				g.checks = append(g.checks, p)
+			}
+			if r := normRef(e.Ref); r != "" {
+				ix.ref[i] = r
+				ix.flags[p] |= hasRef
+			}
+		}
+	})
+	// Payees, interned in entry order (the text index is not shared).
+	for p, i := range ix.idx {
+		ix.payee[p] = tx.intern(entries[i].Payee)
+	}
+	parallel(len(groups), func(k int) { ix.markRepeats(groups[k], tx) })
+	return ix
+}
+
+// markRepeats flags, in group g, the entries that have another of the same
+// amount and a similar payee within repeatDays.
+func (ix *entryIndex) markRepeats(g *group, tx *textIndex) {
+	type am struct {
+		amt int64
+		pos int32
+	}
+	byAmt := make([]am, 0, g.hi-g.lo)
+	for p := g.lo; p < g.hi; p++ {
+		byAmt = append(byAmt, am{ix.amt[p], p})
+	}
+	// By amount, then position: within one amount, by day.
+	slices.SortFunc(byAmt, func(a, b am) int { return cmp.Or(cmp.Compare(a.amt, b.amt), cmp.Compare(a.pos, b.pos)) })
+	for j, x := range byAmt {
+		for _, y := range byAmt[j+1:] {
+			if y.amt != x.amt || ix.day[y.pos]-ix.day[x.pos] > repeatDays {
+				break
+			}
+			if ix.samePayee(x.pos, y.pos, tx) {
+				ix.flags[x.pos] |= ambiguous
+				ix.flags[y.pos] |= ambiguous
+			}
+		}
+	}
+}
+
+// samePayee: the payees at two positions are one (both unknown counts).
+func (ix *entryIndex) samePayee(x, y int32, tx *textIndex) bool {
+	px, py := ix.payee[x], ix.payee[y]
+	if px == py {
+		return true
+	}
+	a, b := tx.set(px), tx.set(py)
+	if len(a.ids) == 0 && len(b.ids) == 0 {
+		return true
+	}
+	return similarity(a, b) >= repeatSim
+}
+
+// sortByDay sorts entry indexes (ascending) by day, stably: a counting sort
+// when the days span little, else a comparison sort.
+func sortByDay(pos []int32, entries []Entry) {
+	if len(pos) < 2 {
+		return
+	}
+	lo, hi := entries[pos[0]].Day, entries[pos[0]].Day
+	for _, i := range pos {
+		lo, hi = min(lo, entries[i].Day), max(hi, entries[i].Day)
+	}
+	span := int64(hi) - int64(lo) + 1
+	if span > 4*int64(len(pos))+1024 {
+		slices.SortStableFunc(pos, func(a, b int32) int { return cmp.Compare(entries[a].Day, entries[b].Day) })
+		return
+	}
+	count := make([]int32, span+1)
+	for _, i := range pos {
+		count[entries[i].Day-lo+1]++
+	}
+	for d := 1; d < len(count); d++ {
+		count[d] += count[d-1]
+	}
+	out := make([]int32, len(pos))
+	for _, i := range pos {
+		d := entries[i].Day - lo
+		out[count[d]] = i
+		count[d]++
+	}
+	copy(pos, out)
+}
+
+// window is the positions of group g dated within [from, to].
+func (ix *entryIndex) window(g *group, from, to Day) (int32, int32) {
+	days := ix.day[g.lo:g.hi]
+	a, _ := slices.BinarySearch(days, from)
+	b, _ := slices.BinarySearch(days, to+1)
+	return g.lo + int32(a), g.lo + int32(b)
+}
+
+// checkWindow is the part of g.checks dated within [from, to].
+func (ix *entryIndex) checkWindow(g *group, from, to Day) []int32 {
+	at := func(d Day) int {
+		i, _ := slices.BinarySearchFunc(g.checks, d, func(p int32, d Day) int { return cmp.Compare(ix.day[p], d) })
+		return i
+	}
+	return g.checks[at(from):at(to+1)]
+}
+
+// parallel calls f(0..n-1) on up to GOMAXPROCS goroutines.
+func parallel(n int, f func(int)) {
+	workers := min(runtime.GOMAXPROCS(0), maxWorkers, n)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// normCheck is a check number without spaces and leading zeros.
+func normCheck(s string) string {
+	s = strings.TrimSpace(s)
+	t := strings.TrimLeft(s, "0")
+	if t == "" && s != "" {
+		return "0"
+	}
+	return t
+}
+
+// normRef is a reference compared case-insensitively without spaces around.
+func normRef(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }

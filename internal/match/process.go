@@ -1,0 +1,104 @@
+package match
+
+// AddConfidence is the labeler's confidence in a category from which a line
+// with no candidate is added without review.
+const AddConfidence = 0.9
+
+// Process decides about one batch: it merges new lines that are stored
+// lines under another id (a re-key, a pending line that posted), voids
+// pending lines gone for over 7 days, scores the other new lines and the
+// open ones against the open entries and assigns them one to one, labels
+// them, and pairs transfers between own accounts. It reads b and never
+// changes it; the same batch gives the same plan.
+//
+// Each LinePlan carries the zone of its line's assigned entry (Entry,
+// Score, RunnerUp). A line left in ZoneNew has Entry 0 and, for
+// information, the score of its best candidate (perhaps assigned to
+// another line) in Score and the second best in RunnerUp. Add is set only
+// when no candidate at all scored SuggestScore and the line is in no
+// transfer. The Labeler is called once per planned line, in plan order, on
+// a copy of the line.
+func Process(b *Batch) *Plan {
+	plan := &Plan{}
+	if b == nil {
+		return plan
+	}
+	tx := newTextIndex()
+	id := identify(b, tx)
+	plan.Merges, plan.Voids, plan.Rekeyed = id.merges, id.voids, id.rekeyed
+
+	// The lines to plan: new lines not merged, in delivery order, then open.
+	var lines []*Line
+	for di := range b.Deliveries {
+		d := &b.Deliveries[di]
+		for i := range d.New {
+			if !id.merged[newRef{int32(di), int32(i)}] {
+				lines = append(lines, &d.New[i])
+			}
+		}
+	}
+	for i := range b.Open {
+		lines = append(lines, &b.Open[i])
+	}
+
+	infos := make([]lineInfo, len(lines))
+	keys := make([]int64, len(lines))
+	for i, l := range lines {
+		payee := ""
+		if b.PayeeOf != nil {
+			payee = b.PayeeOf(l.Text)
+		}
+		if payee == "" {
+			payee = l.Text
+		}
+		infos[i] = lineInfo{
+			account: l.Account,
+			day:     l.Day,
+			amt:     abs(l.Amount),
+			out:     l.Amount < 0,
+			payee:   tx.intern(payee),
+			check:   normCheck(l.Check),
+			ref:     normRef(l.Ref),
+		}
+		keys[i] = l.Key
+	}
+	ix := buildIndex(b.Entries, tx)
+	m := match(infos, keys, ix, tx)
+
+	plan.Lines = make([]LinePlan, len(lines))
+	for i, l := range lines {
+		p := &plan.Lines[i]
+		p.Line = l.Key
+		if e := m.entry[i]; e >= 0 {
+			p.Entry = ix.entries[ix.idx[e]].Key
+			p.Score = float64(m.score[i])
+			p.RunnerUp = float64(m.runnerUp[i])
+			p.Zone = ZoneSuggest
+			if p.Score >= AutoScore && (!m.hasRU[i] || p.Score-p.RunnerUp >= AutoMargin) {
+				p.Zone = ZoneAuto
+			}
+		} else if t := &m.best[i]; t.n > 0 {
+			p.Score = float64(t.s1)
+			if t.n > 1 {
+				p.RunnerUp = float64(t.s2)
+			}
+		}
+		if b.Labeler != nil {
+			c := *l
+			p.Labels = b.Labeler.Label(&c)
+		}
+		p.Exclude = p.Labels.Exclude
+		noCandidate := m.best[i].n == 0 || m.best[i].s1 < SuggestScore
+		p.Add = p.Zone == ZoneNew && noCandidate && !p.Exclude &&
+			(p.Labels.AutoAdd || (p.Labels.Category != "" && p.Labels.Confidence >= AddConfidence))
+	}
+
+	var paired []bool
+	plan.Transfers, paired = transfers(lines, plan.Lines, b.TransferPairs)
+	for i := range plan.Lines {
+		if paired[i] {
+			plan.Lines[i].Add = false
+		}
+	}
+	return plan
+}

@@ -1,0 +1,136 @@
+package match
+
+// Blocking and scoring of a line against an open entry (design note §7).
+//
+// A candidate is an entry of the line's account and sign dated within
+// DateWindow days (CheckWindow when either side carries a check number: a
+// check may be cashed weeks after it was written) whose amount is the
+// line's, or within FeeTolerance of it (an ATM or foreign-card fee the
+// bank added), or the entry's grown by at most 30% when the payees agree
+// (a tip, a final hotel bill). Check numbers that both sides carry and
+// that differ rule the candidate out.
+
+// Blocking bounds.
+const (
+	// DateWindow is the largest |Δdays| between a line and a candidate.
+	DateWindow = 21
+	// CheckWindow is the window when the line or the entry has a check number.
+	CheckWindow = 90
+	// FeeTolerance is the largest |Δamount| in minor units (3.00) between a
+	// line and a candidate of another amount: a fee the bank added or took.
+	FeeTolerance = 300
+	// GrowthPercent is how much larger than the entry a line may be when
+	// their payees agree (similarity ≥ GrowthSimilarity): a tip.
+	GrowthPercent    = 30
+	GrowthSimilarity = 0.8
+)
+
+// Score terms.
+const (
+	scoreExact      = 4.0
+	scoreFuzzy      = 1.0
+	scoreCheck      = 5.0
+	scorePayee      = 3.0 // similarity ≥ 0.8
+	scorePayeeHalf  = 1.5 // similarity ≥ 0.5
+	scorePayeeOther = -2.0
+	scoreRef        = 2.0
+	scoreRepeat     = -1.5
+)
+
+// dateScore is the date term for |Δdays|.
+func dateScore(dd Day) float64 {
+	switch {
+	case dd == 0:
+		return 3
+	case dd == 1:
+		return 2
+	case dd <= 3:
+		return 1
+	case dd <= 7:
+		return 0
+	case dd <= 14:
+		return -1
+	default:
+		return -3
+	}
+}
+
+// payeeScore is the payee term for a similarity; known: both sides have a
+// payee (some token left after normalizing).
+func payeeScore(sim float64, known bool) float64 {
+	switch {
+	case sim >= 0.8:
+		return scorePayee
+	case sim >= 0.5:
+		return scorePayeeHalf
+	case known && sim < 0.2:
+		return scorePayeeOther
+	}
+	return 0
+}
+
+// lineInfo is a line as the candidate search reads it.
+type lineInfo struct {
+	account int64
+	day     Day
+	amt     int64 // absolute amount
+	out     bool  // money out
+	payee   int32 // text id: the learned payee, else the descriptor
+	check   string
+	ref     string
+}
+
+// amountFits is the amount part of blocking: exact, within the fee
+// tolerance, or grown by up to GrowthPercent (which then needs a payee
+// check). Amounts are absolute, of the same sign.
+func amountFits(line, entry int64) (exact, grown, ok bool) {
+	d := line - entry
+	switch {
+	case d == 0:
+		return true, false, true
+	case d >= -FeeTolerance && d <= FeeTolerance:
+		return false, false, true
+	case d > 0 && d*100 <= entry*GrowthPercent:
+		return false, true, true
+	}
+	return false, false, false
+}
+
+// score scores the entry at position p for line l at |Δdays| dd, whose
+// amounts fit (exact, grown as amountFits said); ok is false when the
+// candidate is ruled out (check numbers differ, or a grown amount without a
+// matching payee).
+func (ix *entryIndex) score(tx *textIndex, l *lineInfo, p int32, dd Day, exact, grown bool) (float64, bool) {
+	flags := ix.flags[p]
+	checkEq := false
+	if l.check != "" && flags&hasCheck != 0 {
+		if l.check != ix.check[ix.idx[p]] {
+			return 0, false
+		}
+		checkEq = true
+	}
+	lp, ep := tx.set(l.payee), tx.set(ix.payee[p])
+	if grown && lp.sig&ep.sig == 0 {
+		return 0, false
+	}
+	sim := similarity(lp, ep)
+	if grown && sim < GrowthSimilarity {
+		return 0, false
+	}
+	s := scoreFuzzy
+	if exact {
+		s = scoreExact
+	}
+	s += dateScore(dd)
+	if checkEq {
+		s += scoreCheck
+	}
+	s += payeeScore(sim, len(lp.ids) > 0 && len(ep.ids) > 0)
+	if l.ref != "" && flags&hasRef != 0 && l.ref == ix.ref[ix.idx[p]] {
+		s += scoreRef
+	}
+	if flags&ambiguous != 0 {
+		s += scoreRepeat
+	}
+	return s, true
+}
