@@ -63,7 +63,8 @@ type Input struct {
 	AsOf       string           // its date
 
 	// Cleared is the books' cleared balance at AsOf: the account's splits
-	// cleared or reconciled dated on or before it.
+	// cleared or reconciled dated on or before it, and those dated before
+	// the feed's first line (the opening balance, which no line clears).
 	Cleared bankfeed.Decimal
 	// Splits are the account's cleared and reconciled splits that may hold
 	// a duplicate: those dated from DuplicateDays before the first one not
@@ -252,7 +253,7 @@ func (c *checker) review() []Cause {
 	switch {
 	case s.Equal(c.diff):
 		x.Exact = true
-		x.Message = fmt.Sprintf("%s dated on or before %s still For Review sum to %s: exactly the difference. Add or match them.",
+		x.Message = fmt.Sprintf("%s dated on or before %s still For Review sum to %s: exactly the difference. Add or match them (bankfeed review).",
 			n, c.in.AsOf, c.money(s))
 	default:
 		x.Message = fmt.Sprintf("%s dated on or before %s still For Review sum to %s; with them in the books %s would remain.",
@@ -290,15 +291,15 @@ func (c *checker) opening() []Cause {
 		x.Message = fmt.Sprintf("No opening balance: the books hold nothing before the feed's first line (%s), and the bank's balance then was %s; with it %s would remain.",
 			c.in.FirstLineOn, c.money(open), c.remaining(open))
 	}
+	x.Message += " Book it against " + OpeningAccount + " (bankfeed chart add " + OpeningAccount + " first if the chart lacks it):"
 	return []Cause{x}
 }
 
 // OpeningCommand is the command line that books an opening balance of
 // amount in account on the date, against Equity:Opening-Balances.
 func OpeningCommand(account, on string, amount bankfeed.Decimal) string {
-	return fmt.Sprintf("bankfeed entry add --date %s --payee %s --split %s --split %s",
-		on, shellQuote("Opening balance"), shellQuote(account+"="+amount.String()),
-		shellQuote(OpeningAccount+"="+amount.Neg().String()))
+	return fmt.Sprintf("bankfeed entry add --date %s --payee %s --account %s --amount %s --category %s",
+		on, shellQuote("Opening balance"), shellQuote(account), amount, OpeningAccount)
 }
 
 // pending: the bank's ledger balance leaves pending lines out.
@@ -355,7 +356,7 @@ func (c *checker) duplicates() []Cause {
 			switch {
 			case ex.Equal(c.diff):
 				exact = append(exact, Cause{Kind: CauseDuplicate, Exact: true, Explains: &ex, Splits: []Split{a, b},
-					Message: fmt.Sprintf("Suspected duplicate: splits %d (%s, %s) and %d (%s, %s) are both %s; removing one closes the difference exactly. If they are one bank transaction, delete the extra entry (%d or %d).",
+					Message: fmt.Sprintf("Suspected duplicate: splits %d (%s, %s) and %d (%s, %s) are both %s; removing one closes the difference exactly. If they are one bank transaction, remove the extra entry (bankfeed entry remove %d, or %d).",
 						a.ID, a.Date, payee(a), b.ID, b.Date, payee(b), c.money(a.Amount), a.EntryID, b.EntryID)})
 			case c.plausible(ex) && len(flagged) < 2*maxListed:
 				flagged = append(flagged, a, b)
@@ -401,14 +402,14 @@ func (c *checker) excluded() []Cause {
 		if l.Amount.Equal(c.diff) {
 			ex := l.Amount
 			return []Cause{{Kind: CauseExcluded, Exact: true, Explains: &ex, Lines: []Line{l},
-				Message: fmt.Sprintf("Line %d (%s, %s, %s) was excluded from the books and its amount is exactly the difference. If it was real, undo the exclusion and add it.",
-					l.ID, l.Date, l.Name, c.money(l.Amount))}}
+				Message: fmt.Sprintf("Line %d (%s, %s) was excluded from the books and its amount is exactly the difference. If it was real, undo the exclusion (bankfeed review undo %d) and add it.",
+					l.ID, l.Date, c.money(l.Amount), l.ID)}}
 		}
 	}
 	s := sum(c.in.Excluded)
 	if s.Equal(c.diff) {
 		return []Cause{{Kind: CauseExcluded, Exact: true, Explains: &s, Lines: firstLines(c.in.Excluded),
-			Message: fmt.Sprintf("%s excluded from the books sum to %s: exactly the difference. If they were real, undo the exclusion and add them.",
+			Message: fmt.Sprintf("%s excluded from the books sum to %s: exactly the difference. If they were real, undo the exclusion (bankfeed review undo LINE...) and add them.",
 				plural(len(c.in.Excluded), "line", "lines"), c.money(s))}}
 	}
 	return nil

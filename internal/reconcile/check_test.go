@@ -52,7 +52,7 @@ func TestCheck(t *testing.T) {
 		{name: "no opening balance", in: func(in *Input) {
 			in.Cleared, in.BooksBefore = dec("-20.00"), false
 		}, diff: "100.00", want: []cause{{CauseOpening, true, "100.00", "the bank's balance then was 100.00: exactly the difference"}},
-			command: "bankfeed entry add --date 2026-01-04 --payee 'Opening balance' --split Assets:Bank:Checking=100.00 --split Equity:Opening-Balances=-100.00"},
+			command: "bankfeed entry add --date 2026-01-04 --payee 'Opening balance' --account Assets:Bank:Checking --amount 100.00 --category Equity:Opening-Balances"},
 		{name: "no opening balance, and a line for review", in: func(in *Input) {
 			in.Cleared, in.BooksBefore, in.FeedSum = dec("-20.00"), false, dec("-30.00")
 			in.Bank = dec("70.00")
@@ -88,7 +88,7 @@ func TestCheck(t *testing.T) {
 		{name: "excluded line is the difference", in: func(in *Input) {
 			in.Cleared = dec("100.00")
 			in.Excluded = []Line{{ID: 5, Date: "2026-01-05", Amount: dec("-20.00"), Name: "SHOP"}, {ID: 6, Date: "2026-01-06", Amount: dec("-3.00")}}
-		}, diff: "-20.00", want: []cause{{CauseExcluded, true, "-20.00", "Line 5 (2026-01-05, SHOP, -20.00) was excluded"}}},
+		}, diff: "-20.00", want: []cause{{CauseExcluded, true, "-20.00", "Line 5 (2026-01-05, -20.00) was excluded"}}},
 		{name: "excluded lines sum to it", in: func(in *Input) {
 			in.Cleared = dec("103.00")
 			in.Excluded = []Line{{ID: 5, Amount: dec("-20.00")}, {ID: 6, Amount: dec("-3.00")}}

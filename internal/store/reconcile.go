@@ -103,67 +103,6 @@ func balanceCheck(ctx context.Context, q querier, d *dialect, a *bankfeed.Ledger
 		return in, wrap(err)
 	}
 
-	// The books: the cleared balance in exact minor units per currency, the
-	// first split's date, and the first split still only cleared.
-	rows, err = q.QueryContext(ctx, d.rebind(`SELECT currency,
-		coalesce(sum(CASE WHEN status <> '' AND date_on <= ? THEN amount_minor ELSE 0 END), 0),
-		min(date_on), min(CASE WHEN status = 'cleared' AND date_on <= ? THEN date_on END)
-		FROM splits WHERE ledger_account_id = ? GROUP BY currency`), in.AsOf, in.AsOf, a.ID)
-	if err != nil {
-		return in, wrap(err)
-	}
-	var firstSplit, firstCleared string
-	for rows.Next() {
-		var c string
-		var minor int64
-		var first, cleared sql.NullString
-		if err := rows.Scan(&c, &minor, &first, &cleared); err != nil {
-			rows.Close()
-			return in, wrap(err)
-		}
-		in.Cleared = in.Cleared.Add(bankfeed.NewDecimal(minor, bankfeed.CurrencyPlaces(c)))
-		firstSplit = minDate(firstSplit, first.String)
-		firstCleared = minDate(firstCleared, cleared.String)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return in, wrap(err)
-	}
-
-	// The splits a duplicate may hide among: from a few days before the
-	// first one not yet reconciled.
-	if firstCleared != "" {
-		from := firstCleared
-		if t, err := time.Parse(DateLayout, firstCleared); err == nil {
-			from = t.AddDate(0, 0, -reconcile.DuplicateDays).Format(DateLayout)
-		}
-		rows, err := q.QueryContext(ctx, d.rebind(`SELECT s.id, s.entry_id, s.date_on, s.amount, s.status, e.payee
-			FROM splits s JOIN entries e ON e.id = s.entry_id
-			WHERE s.ledger_account_id = ? AND s.status <> '' AND s.date_on >= ? AND s.date_on <= ?
-			ORDER BY s.date_on, s.id`), a.ID, from, in.AsOf)
-		if err != nil {
-			return in, wrap(err)
-		}
-		for rows.Next() {
-			var s reconcile.Split
-			var amt, status string
-			if err := rows.Scan(&s.ID, &s.EntryID, &s.Date, &amt, &status, &s.Payee); err != nil {
-				rows.Close()
-				return in, wrap(err)
-			}
-			if s.Amount, err = bankfeed.ParseDecimal(amt); err != nil {
-				rows.Close()
-				return in, fmt.Errorf("read split %d: amount %q: %w", s.ID, amt, err)
-			}
-			s.Reconciled = status == string(bankfeed.SplitReconciled)
-			in.Splits = append(in.Splits, s)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return in, wrap(err)
-		}
-	}
-
 	// The feed: its first posted line and the sum of its posted lines up to
 	// the balance's date, leaving out lines merged into another or voided.
 	// Amounts whose minor units are not exact are added one by one.
@@ -216,10 +155,74 @@ func balanceCheck(ctx context.Context, q querier, d *dialect, a *bankfeed.Ledger
 			return in, wrap(err)
 		}
 	}
+
+	// The books: the cleared balance in exact minor units per currency
+	// (with the splits dated before the feed's first line, which no line
+	// can clear: the opening balance), the first split's date, and the
+	// first split still only cleared.
+	rows, err = q.QueryContext(ctx, d.rebind(`SELECT currency,
+		coalesce(sum(CASE WHEN (status <> '' OR date_on < ?) AND date_on <= ? THEN amount_minor ELSE 0 END), 0),
+		min(date_on), min(CASE WHEN status = 'cleared' AND date_on <= ? THEN date_on END)
+		FROM splits WHERE ledger_account_id = ? GROUP BY currency`), in.FirstLineOn, in.AsOf, in.AsOf, a.ID)
+	if err != nil {
+		return in, wrap(err)
+	}
+	var firstSplit, firstCleared string
+	for rows.Next() {
+		var c string
+		var minor int64
+		var first, cleared sql.NullString
+		if err := rows.Scan(&c, &minor, &first, &cleared); err != nil {
+			rows.Close()
+			return in, wrap(err)
+		}
+		in.Cleared = in.Cleared.Add(bankfeed.NewDecimal(minor, bankfeed.CurrencyPlaces(c)))
+		firstSplit = minDate(firstSplit, first.String)
+		firstCleared = minDate(firstCleared, cleared.String)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return in, wrap(err)
+	}
 	in.BooksBefore = firstSplit != "" && in.FirstLineOn != "" && firstSplit < in.FirstLineOn
 
-	// The lines still open in review (a line with no review record that no
-	// split stands for is open too), excluded, or pending in the books.
+	// The splits a duplicate may hide among: from a few days before the
+	// first one not yet reconciled.
+	if firstCleared != "" {
+		from := firstCleared
+		if t, err := time.Parse(DateLayout, firstCleared); err == nil {
+			from = t.AddDate(0, 0, -reconcile.DuplicateDays).Format(DateLayout)
+		}
+		rows, err := q.QueryContext(ctx, d.rebind(`SELECT s.id, s.entry_id, s.date_on, s.amount, s.status, e.payee
+			FROM splits s JOIN entries e ON e.id = s.entry_id
+			WHERE s.ledger_account_id = ? AND s.status <> '' AND s.date_on >= ? AND s.date_on <= ?
+			ORDER BY s.date_on, s.id`), a.ID, from, in.AsOf)
+		if err != nil {
+			return in, wrap(err)
+		}
+		for rows.Next() {
+			var s reconcile.Split
+			var amt, status string
+			if err := rows.Scan(&s.ID, &s.EntryID, &s.Date, &amt, &status, &s.Payee); err != nil {
+				rows.Close()
+				return in, wrap(err)
+			}
+			if s.Amount, err = bankfeed.ParseDecimal(amt); err != nil {
+				rows.Close()
+				return in, fmt.Errorf("read split %d: amount %q: %w", s.ID, amt, err)
+			}
+			s.Reconciled = status == string(bankfeed.SplitReconciled)
+			in.Splits = append(in.Splits, s)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return in, wrap(err)
+		}
+	}
+
+	// The lines still open in review (no split stands for them, and their
+	// review record, if any, says For Review), excluded, or pending in the
+	// books.
 	rows, err = q.QueryContext(ctx, d.rebind(`SELECT l.id, l.posted_on, l.amount, l.name, l.pending, coalesce(r.state, ''),
 		EXISTS (SELECT 1 FROM split_lines sl WHERE sl.line_id = l.id)
 		FROM lines l LEFT JOIN line_reviews r ON r.line_id = l.id
@@ -242,7 +245,9 @@ func balanceCheck(ctx context.Context, q querier, d *dialect, a *bankfeed.Ledger
 			return in, fmt.Errorf("read line %d: amount %q: %w", l.ID, amt, err)
 		}
 		dated := l.Date <= in.AsOf
-		open := state == string(bankfeed.ReviewPending) || (state == "" && !linked)
+		// A line a split stands for is in the books, whatever its review
+		// record says.
+		open := (state == string(bankfeed.ReviewPending) || state == "") && !linked
 		switch {
 		case open && pending:
 			in.Pending = append(in.Pending, l)

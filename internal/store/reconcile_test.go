@@ -98,7 +98,7 @@ func TestBalanceChecks(t *testing.T) {
 	want := reconcile.Input{
 		Account: checking.Name, AccountID: checking.ID, FeedAccountID: *checking.FeedAccountID, Currency: "USD",
 		HasBalance: true, Bank: bankfeed.MustDecimal("1450.00"), AsOf: "2026-01-31",
-		Cleared: bankfeed.MustDecimal("-50.00"),
+		Cleared: bankfeed.MustDecimal("950.00"),
 		Splits: []reconcile.Split{
 			{ID: splits[1], EntryID: 2, Date: "2026-01-05", Amount: bankfeed.MustDecimal("-20.00"), Payee: "Expenses:Shop"},
 			{ID: splits[2], EntryID: 3, Date: "2026-01-10", Amount: bankfeed.MustDecimal("-30.00"), Payee: "Expenses:Shop"}},
@@ -109,15 +109,15 @@ func TestBalanceChecks(t *testing.T) {
 	if diff := cmp.Diff(want, ins[0], cmp.Comparer(func(a, b bankfeed.Decimal) bool { return a.Equal(b) })); diff != "" {
 		t.Errorf("input (-want +got):\n%s", diff)
 	}
-	// The opening balance is not cleared: no line stands for it. The
-	// difference is the opening balance plus the line For Review.
+	// The opening balance counts though no line clears it: it predates the
+	// feed. The difference is the line For Review.
 	r := reconcile.Check(ins[0])
-	if r.Difference.String() != "1500.00" || len(r.Causes) == 0 || r.Causes[0].Kind != reconcile.CauseReview {
+	if r.Difference.String() != "500.00" || len(r.Causes) != 1 || r.Causes[0].Kind != reconcile.CauseReview || !r.Causes[0].Exact {
 		t.Errorf("report = %+v", r)
 	}
 
-	// A line excluded, another pending in review, one reviewed: each read
-	// where it belongs.
+	// A line excluded, another pending in review, one reviewed, one in the
+	// books whose review record lags: each read where it belongs.
 	raw, err := sql.Open("sqlite", db.Path())
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestBalanceChecks(t *testing.T) {
 	defer raw.Close()
 	importOFX(t, db, "20260201", "20260228", "1470.00", "F4 20260203 20.00", "F5 20260204 -5.00", "F6 20260205 -7.00")
 	for _, q := range []string{
-		`INSERT INTO line_reviews (line_id, account_id, state) VALUES (3, 1, 'review'), (4, 1, 'excluded'), (5, 1, 'review'), (6, 1, 'added')`,
+		`INSERT INTO line_reviews (line_id, account_id, state) VALUES (1, 1, 'review'), (3, 1, 'review'), (4, 1, 'excluded'), (5, 1, 'review'), (6, 1, 'added')`,
 		`UPDATE lines SET pending = 1 WHERE id = 5`,
 	} {
 		if _, err := raw.Exec(q); err != nil {
