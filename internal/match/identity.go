@@ -59,7 +59,7 @@ type idKey struct {
 // identify finds merges, voids and re-keyed accounts.
 func identify(b *Batch, tx *textIndex) *identity {
 	out := &identity{merged: map[newRef]bool{}}
-	if len(b.Deliveries) == 0 {
+	if len(b.Deliveries) == 0 || len(b.Stored) == 0 {
 		return out
 	}
 	// Every id any delivery of an account carries.

@@ -24,9 +24,9 @@ type entryIndex struct {
 	idx   []int32 // entry index
 	payee []int32 // text id of the payee
 	flags []uint8
-	// By entry index.
-	check []string // normalized check number
-	ref   []string // normalized reference
+	// By position, for the few entries flagged.
+	check map[int32]string // normalized check number
+	ref   map[int32]string // normalized reference
 
 	groups map[groupKey]*group
 }
@@ -68,8 +68,8 @@ func buildIndex(entries []Entry, tx *textIndex) *entryIndex {
 		idx:     make([]int32, n),
 		payee:   make([]int32, n),
 		flags:   make([]uint8, n),
-		check:   make([]string, n),
-		ref:     make([]string, n),
+		check:   map[int32]string{},
+		ref:     map[int32]string{},
 		groups:  map[groupKey]*group{},
 	}
 	// Groups, in the order of their keys, and each entry's group.
@@ -127,23 +127,26 @@ func buildIndex(entries []Entry, tx *textIndex) *entryIndex {
 		pos := ix.idx[g.lo:g.hi]
 		sortByDay(pos, entries)
 		for p := g.lo; p < g.hi; p++ {
-			i := ix.idx[p]
-			e := &entries[i]
+			e := &entries[ix.idx[p]]
 			ix.day[p], ix.amt[p] = e.Day, abs(e.Amount)
+		}
+	})
+	// Payees interned, checks and references kept, in position order (the
+	// text index and the maps are not shared).
+	for _, g := range groups {
+		for p := g.lo; p < g.hi; p++ {
+			e := &entries[ix.idx[p]]
+			ix.payee[p] = tx.intern(e.Payee)
 			if c := normCheck(e.Check); c != "" {
-				ix.check[i] = c
+				ix.check[p] = c
 				ix.flags[p] |= hasCheck
 				g.checks = append(g.checks, p)
 			}
 			if r := normRef(e.Ref); r != "" {
-				ix.ref[i] = r
+				ix.ref[p] = r
 				ix.flags[p] |= hasRef
 			}
 		}
-	})
-	// Payees, interned in entry order (the text index is not shared).
-	for p, i := range ix.idx {
-		ix.payee[p] = tx.intern(entries[i].Payee)
 	}
 	parallel(len(groups), func(k int) { ix.markRepeats(groups[k], tx) })
 	return ix

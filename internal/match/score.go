@@ -104,7 +104,7 @@ func (ix *entryIndex) score(tx *textIndex, l *lineInfo, p int32, dd Day, exact, 
 	flags := ix.flags[p]
 	checkEq := false
 	if l.check != "" && flags&hasCheck != 0 {
-		if l.check != ix.check[ix.idx[p]] {
+		if l.check != ix.check[p] {
 			return 0, false
 		}
 		checkEq = true
@@ -126,7 +126,7 @@ func (ix *entryIndex) score(tx *textIndex, l *lineInfo, p int32, dd Day, exact, 
 		s += scoreCheck
 	}
 	s += payeeScore(sim, len(lp.ids) > 0 && len(ep.ids) > 0)
-	if l.ref != "" && flags&hasRef != 0 && l.ref == ix.ref[ix.idx[p]] {
+	if l.ref != "" && flags&hasRef != 0 && l.ref == ix.ref[p] {
 		s += scoreRef
 	}
 	if flags&ambiguous != 0 {
