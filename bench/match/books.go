@@ -243,7 +243,7 @@ func (b *Books) round(t match.Day, bundles []Bundle) int {
 	}
 	p := match.Process(bt)
 	b.m.entriesOffered(b, bt)
-	b.apply(t, bt, p)
+	b.apply(p)
 	return len(p.Merges)
 }
 
@@ -257,7 +257,7 @@ func countNew(ds []match.Delivery) int {
 
 // apply carries out a plan: merges, voids, auto matches, auto transfers,
 // adds and excludes; every other line joins the queue.
-func (b *Books) apply(t match.Day, bt *match.Batch, p *match.Plan) {
+func (b *Books) apply(p *match.Plan) {
 	for _, m := range p.Merges {
 		nl, ol := b.lines[m.New], b.lines[m.Old]
 		if nl == nil || ol == nil || nl.state != stNew || !ol.live() {

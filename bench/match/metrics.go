@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/bankfeed/bankfeed/internal/match"
@@ -12,14 +14,16 @@ import (
 // on the final books.
 type Metrics struct {
 	repeat bool // the round is an exact re-delivery
+	seed   uint64
 
 	Events int // events with a line delivered
 	Lines  int // true posted lines delivered (legs)
 
 	RepeatRecords, RepeatDeduped, RepeatMerges int
 
-	Duplicates int // extra book transactions: entries beyond one per event
-	Unmerged   int // extra live lines per posted leg (identity misses, caught or not)
+	Duplicates int            // extra book transactions: entries beyond one per event
+	DupKinds   map[string]int // duplicates by the origins of the entries, oldest first ("rule+user": auto-added, then typed)
+	Unmerged   int            // extra live lines per posted leg (identity misses, caught or not)
 
 	Merges, FalseMerges int // FalseMerges: merges, auto matches and auto transfers joining different events
 
@@ -53,12 +57,12 @@ type Metrics struct {
 const maxExamples = 6
 
 func newMetrics() *Metrics {
-	return &Metrics{Decisions: map[string]int{}, Examples: map[string][]string{}, legs: map[LegRef]bool{}}
+	return &Metrics{DupKinds: map[string]int{}, Decisions: map[string]int{}, Examples: map[string][]string{}, legs: map[LegRef]bool{}}
 }
 
 func (m *Metrics) example(kind, format string, args ...any) {
 	if len(m.Examples[kind]) < maxExamples {
-		m.Examples[kind] = append(m.Examples[kind], fmt.Sprintf(format, args...))
+		m.Examples[kind] = append(m.Examples[kind], fmt.Sprintf("seed %d: ", m.seed)+fmt.Sprintf(format, args...))
 	}
 }
 
@@ -239,11 +243,13 @@ func (m *Metrics) finish(b *Books) {
 	for ev, es := range perEvent {
 		if len(es) > 1 {
 			m.Duplicates += len(es) - 1
-			var parts []string
-			for id := range es {
+			var parts, origins []string
+			for _, id := range slices.Sorted(maps.Keys(es)) {
 				e := b.entries[id]
 				parts = append(parts, fmt.Sprintf("entry %d (%s)", id, e.origin))
+				origins = append(origins, e.origin)
 			}
+			m.DupKinds[strings.Join(origins, "+")] += len(es) - 1
 			m.example("duplicate", "event %d (%s, %s): %s", ev, eventName(w, ev), w.Events[ev].Day, strings.Join(parts, ", "))
 		}
 	}

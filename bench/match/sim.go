@@ -7,6 +7,7 @@ package main
 // the queue again if an entry was typed, and the user resolves the queue.
 func Run(w *World, twice bool) *Metrics {
 	m := newMetrics()
+	m.seed = w.Seed
 	b := NewBooks(w, m)
 	for t := w.Start; t <= w.End; t++ {
 		b.typeEntries(t, false)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -35,6 +36,7 @@ type Row struct {
 	LeftOpen            int     // all seeds
 	Examples            map[string][]string
 	Decisions           map[string]int // the person's decisions by kind, all seeds
+	DupKinds            map[string]int // duplicates by the origins of their entries, all seeds
 	FalseMergeCount     int            // all seeds
 	DuplicateCount      int
 	AutoMatchCount      int
@@ -61,7 +63,7 @@ func mean(ms []*Metrics, f func(*Metrics) float64) float64 {
 }
 
 func summarize(c Config, runs, repeats []*Metrics) Row {
-	r := Row{Noise: c.Noise.Name, Mode: c.Noise.Mode, Seeds: len(c.Seeds), Examples: map[string][]string{}, Decisions: map[string]int{}}
+	r := Row{Noise: c.Noise.Name, Mode: c.Noise.Mode, Seeds: len(c.Seeds), Examples: map[string][]string{}, Decisions: map[string]int{}, DupKinds: map[string]int{}}
 	r.Events = mean(runs, func(m *Metrics) float64 { return float64(m.Events) })
 	r.Lines = mean(runs, func(m *Metrics) float64 { return float64(m.Lines) })
 	r.Redelivery = mean(repeats, func(m *Metrics) float64 { return ratio(m.RepeatDeduped, m.RepeatRecords) })
@@ -103,6 +105,9 @@ func summarize(c Config, runs, repeats []*Metrics) Row {
 		r.LineN += m.Lines
 		for k, n := range m.Decisions {
 			r.Decisions[k] += n
+		}
+		for k, n := range m.DupKinds {
+			r.DupKinds[k] += n
 		}
 	}
 	return r
@@ -219,6 +224,13 @@ func writeExamples(w io.Writer, r Row) {
 		fmt.Fprintf(w, " %s %s;", k, pct(ratio(r.Decisions[k], r.LineN)))
 	}
 	fmt.Fprintln(w)
+	if r.DuplicateCount > 0 {
+		fmt.Fprintf(w, "duplicates by the origins of their entries (oldest first; rule: auto-added, feed: added in review, user: typed):")
+		for _, k := range slices.Sorted(maps.Keys(r.DupKinds)) {
+			fmt.Fprintf(w, " %s %d;", k, r.DupKinds[k])
+		}
+		fmt.Fprintln(w)
+	}
 	var kinds []string
 	for k := range r.Examples {
 		kinds = append(kinds, k)
