@@ -65,6 +65,8 @@ const (
 	Transfer
 )
 
+var kindNames = [...]string{"purchase", "bill", "check", "transfer"}
+
 // Event is one true transaction of the business.
 type Event struct {
 	ID       int
@@ -187,8 +189,9 @@ func Generate(seed uint64, days int, noise Noise) *World {
 		noise.Mode = Daily
 	}
 	g := &gen{
-		r: rand.New(rand.NewPCG(seed, 0x6d61746368)),
-		w: &World{Seed: seed, Noise: noise, Days: days, Start: startDay, window: map[int64]int{}},
+		r:      rand.New(rand.NewPCG(seed, 0x6d61746368)),
+		stores: map[string][]int{},
+		w:      &World{Seed: seed, Noise: noise, Days: days, Start: startDay, window: map[int64]int{}},
 	}
 	g.run()
 	return g.w
@@ -197,6 +200,7 @@ func Generate(seed uint64, days int, noise Noise) *World {
 type gen struct {
 	r       *rand.Rand
 	w       *World
+	stores  map[string][]int // payee → its store numbers
 	seq     int
 	checkNo int
 	refs    int
@@ -266,13 +270,28 @@ func (g *gen) amount(p *payee) int64 {
 	return p.min + g.r.Int64N(p.max-p.min+1)
 }
 
-// text fills a descriptor template: a store or reference number, a card mask.
-func (g *gen) text(tmpl string) string {
-	s := strings.ReplaceAll(tmpl, "%m", "XXXX1234")
-	if strings.Contains(s, "%s") {
-		s = strings.Replace(s, "%s", fmt.Sprintf("%04d", g.r.IntN(10000)), 1)
+// text fills one of a payee's descriptor templates: a card mask, and a
+// number that is the purchase's own reference (an order or ride) or one of
+// the payee's 1–3 stores (a biller's one customer id).
+func (g *gen) text(p *payee) string {
+	s := strings.ReplaceAll(p.texts[g.r.IntN(len(p.texts))], "%m", "XXXX1234")
+	if !strings.Contains(s, "%s") {
+		return s
 	}
-	return s
+	var n int
+	if p.refs {
+		n = g.r.IntN(10000)
+	} else {
+		stores := g.stores[p.name]
+		if stores == nil {
+			for range g.between(1, 3) {
+				stores = append(stores, g.r.IntN(10000))
+			}
+			g.stores[p.name] = stores
+		}
+		n = stores[g.r.IntN(len(stores))]
+	}
+	return strings.Replace(s, "%s", fmt.Sprintf("%04d", n), 1)
 }
 
 func (g *gen) newEvent(kind Kind, day match.Day, payee, category string, legs ...Leg) *Event {
@@ -297,7 +316,7 @@ func (g *gen) record(ev *Event, leg Leg, day match.Day, amount int64, text strin
 // (a few days early: a bill arrives before it is paid).
 func (g *gen) event(kind Kind, day match.Day, name, category string, p *payee, amt int64) {
 	ev := g.newEvent(kind, day, name, category, Leg{p.account, amt})
-	g.record(ev, ev.Legs[0], day, amt, g.text(p.texts[g.r.IntN(len(p.texts))]))
+	g.record(ev, ev.Legs[0], day, amt, g.text(p))
 	if g.chance(g.w.Noise.ManualRate) {
 		m := Manual{Event: ev.ID, TypeDay: day - match.Day(g.r.IntN(4)), Day: day, Payee: name, Legs: ev.Legs}
 		if g.chance(0.5) {
@@ -313,7 +332,7 @@ func (g *gen) event(kind Kind, day match.Day, name, category string, p *payee, a
 func (g *gen) purchase(day match.Day, p *payee) {
 	nz := g.w.Noise
 	amt := g.amount(p)
-	text := g.text(p.texts[g.r.IntN(len(p.texts))])
+	text := g.text(p)
 	copies := 1
 	if g.chance(nz.TwinRate) {
 		copies = 2

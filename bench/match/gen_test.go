@@ -161,7 +161,7 @@ func TestNoiseKnobs(t *testing.T) {
 		{"every purchase pending", func(n *Noise) { n.PendingRate = 1 }, pendings, 1, 1},
 		{"pending never linked", func(n *Noise) { n.PendingRate, n.PendingLinkRate = 1, 0 }, linked, 0, 0},
 		{"pending always linked", func(n *Noise) { n.PendingRate, n.PendingLinkRate = 1, 1 }, linked, 1, 1},
-		{"no twins", func(n *Noise) { n.TwinRate = 0 }, twins, 0, 0},
+		{"no twins but chance repeats", func(n *Noise) { n.TwinRate = 0 }, twins, 0, 0.01},
 		{"many twins", func(n *Noise) { n.TwinRate = 0.5 }, twins, 0.1, 0.5},
 		{"nothing typed", func(n *Noise) { n.ManualRate = 0 }, typed, 0, 0},
 		{"everything typed", func(n *Noise) { n.ManualRate = 1 }, typed, 1, 1},

@@ -28,7 +28,8 @@ type Metrics struct {
 	Merges, FalseMerges int // FalseMerges: merges, auto matches and auto transfers joining different events
 
 	AutoMatches, AutoMatchesOK int
-	RecallBase, RecallHit      int // lines offered their true open entry; of those, auto-matched to it
+	RecallBase, RecallHit      int            // lines offered their true open entry; of those, auto-matched to it
+	RecallMisses               map[string]int // the others, by event kind and the zone and score of their last plan
 	AutoAdds, AutoExcludes     int
 
 	Touched  int // lines the user decided about
@@ -54,10 +55,10 @@ type Metrics struct {
 	legs     map[LegRef]bool
 }
 
-const maxExamples = 6
+const maxExamples = 8
 
 func newMetrics() *Metrics {
-	return &Metrics{DupKinds: map[string]int{}, Decisions: map[string]int{}, Examples: map[string][]string{}, legs: map[LegRef]bool{}}
+	return &Metrics{RecallMisses: map[string]int{}, DupKinds: map[string]int{}, Decisions: map[string]int{}, Examples: map[string][]string{}, legs: map[LegRef]bool{}}
 }
 
 func (m *Metrics) example(kind, format string, args ...any) {
@@ -266,11 +267,12 @@ func (m *Metrics) finish(b *Books) {
 		if l.state == stReview {
 			m.LeftOpen++
 		}
-		if l.hadTrue {
+		if l.hadTrue && l.live() {
 			m.RecallBase++
 			if l.autoOK {
 				m.RecallHit++
 			} else {
+				m.RecallMisses[fmt.Sprintf("%s %s %.1f", kindNames[w.Events[l.truth.Event].Kind], l.plan.Zone, l.plan.Score)]++
 				m.example("auto recall miss", "%s: zone %s, entry %d, score %.1f, runner-up %.1f; true %s", describe(w, l),
 					l.plan.Zone, l.plan.Entry, l.plan.Score, l.plan.RunnerUp, describeSplit(w, b.trueSplit(l)))
 			}

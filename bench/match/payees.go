@@ -31,8 +31,9 @@ type payee struct {
 	min, max int64 // amount range, minor units
 	prices   []int64
 	weight   int
-	tips     bool // a restaurant: the posted amount may add a tip
-	fee      int64
+	tips     bool  // a restaurant or a ride: the posted amount may add a tip
+	fee      int64 // the bank's fee on top of what the person took (an ATM)
+	refs     bool  // %s is the purchase's own reference (an order, a ride), not a store
 }
 
 // shops are bought from at random, weighted.
@@ -59,7 +60,7 @@ var shops = []payee{
 		texts: []string{"SHELL OIL %s", "CHECKCARD SHELL OIL %s %m", "SHELL SERVICE STATION %s"}},
 	{name: "Chevron", category: "Expenses:Auto:Fuel", account: checking, min: 2500, max: 8000, weight: 3,
 		texts: []string{"POS DEBIT CHEVRON %s", "CHEVRON 00%s %m"}},
-	{name: "Amazon", category: "Expenses:Supplies", account: card, min: 899, max: 25000, weight: 7,
+	{name: "Amazon", refs: true, category: "Expenses:Supplies", account: card, min: 899, max: 25000, weight: 7,
 		texts: []string{"AMAZON MKTPL*%s", "AMZN MKTP US*%s", "AMAZON.COM*%s AMZN.COM/BILL WA"}},
 	{name: "Target", category: "Expenses:Supplies", account: card, min: 1500, max: 15000, weight: 3,
 		texts: []string{"TARGET %s", "TARGET T-%s SAN FRANCISCO"}},
@@ -67,9 +68,9 @@ var shops = []payee{
 		texts: []string{"THE HOME DEPOT #%s", "HOME DEPOT %s %m"}},
 	{name: "CVS", category: "Expenses:Health", account: card, min: 500, max: 6000, weight: 2,
 		texts: []string{"CVS/PHARMACY #%s", "CVS PHARMACY %s"}},
-	{name: "Uber", category: "Expenses:Travel", account: card, min: 900, max: 6500, weight: 4, tips: true,
+	{name: "Uber", refs: true, category: "Expenses:Travel", account: card, min: 900, max: 6500, weight: 4, tips: true,
 		texts: []string{"UBER *TRIP", "UBER *TRIP HELP.UBER.COM", "UBER   *TRIP %s"}},
-	{name: "Lyft", category: "Expenses:Travel", account: card, min: 800, max: 5000, weight: 2,
+	{name: "Lyft", refs: true, category: "Expenses:Travel", account: card, min: 800, max: 5000, weight: 2,
 		texts: []string{"LYFT *RIDE %s", "LYFT   *RIDE SAT %s"}},
 	{name: "Office Depot", category: "Expenses:Office", account: card, min: 1000, max: 30000, weight: 3,
 		texts: []string{"OFFICE DEPOT #%s", "OFFICEDEPOT.COM %s"}},

@@ -37,6 +37,7 @@ type Row struct {
 	Examples            map[string][]string
 	Decisions           map[string]int // the person's decisions by kind, all seeds
 	DupKinds            map[string]int // duplicates by the origins of their entries, all seeds
+	RecallMisses        map[string]int // auto recall misses by kind, zone and score, all seeds
 	FalseMergeCount     int            // all seeds
 	DuplicateCount      int
 	AutoMatchCount      int
@@ -63,7 +64,7 @@ func mean(ms []*Metrics, f func(*Metrics) float64) float64 {
 }
 
 func summarize(c Config, runs, repeats []*Metrics) Row {
-	r := Row{Noise: c.Noise.Name, Mode: c.Noise.Mode, Seeds: len(c.Seeds), Examples: map[string][]string{}, Decisions: map[string]int{}, DupKinds: map[string]int{}}
+	r := Row{Noise: c.Noise.Name, Mode: c.Noise.Mode, Seeds: len(c.Seeds), Examples: map[string][]string{}, Decisions: map[string]int{}, DupKinds: map[string]int{}, RecallMisses: map[string]int{}}
 	r.Events = mean(runs, func(m *Metrics) float64 { return float64(m.Events) })
 	r.Lines = mean(runs, func(m *Metrics) float64 { return float64(m.Lines) })
 	r.Redelivery = mean(repeats, func(m *Metrics) float64 { return ratio(m.RepeatDeduped, m.RepeatRecords) })
@@ -108,6 +109,9 @@ func summarize(c Config, runs, repeats []*Metrics) Row {
 		}
 		for k, n := range m.DupKinds {
 			r.DupKinds[k] += n
+		}
+		for k, n := range m.RecallMisses {
+			r.RecallMisses[k] += n
 		}
 	}
 	return r
@@ -228,6 +232,15 @@ func writeExamples(w io.Writer, r Row) {
 		fmt.Fprintf(w, "duplicates by the origins of their entries (oldest first; rule: auto-added, feed: added in review, user: typed):")
 		for _, k := range slices.Sorted(maps.Keys(r.DupKinds)) {
 			fmt.Fprintf(w, " %s %d;", k, r.DupKinds[k])
+		}
+		fmt.Fprintln(w)
+	}
+	if len(r.RecallMisses) > 0 {
+		fmt.Fprintf(w, "auto recall misses (of %d lines offered their true entry) by kind, zone and score of the last plan:", r.RecallBaseCount)
+		keys := slices.Sorted(maps.Keys(r.RecallMisses))
+		slices.SortStableFunc(keys, func(a, b string) int { return r.RecallMisses[b] - r.RecallMisses[a] })
+		for _, k := range keys {
+			fmt.Fprintf(w, " %s: %d;", k, r.RecallMisses[k])
 		}
 		fmt.Fprintln(w)
 	}
