@@ -8,9 +8,9 @@ import (
 	"strings"
 )
 
-// Row is a configuration's figures, each the mean over its seeds (a ratio
-// a seed has nothing to measure for is left out of the mean; NaN-free: -1
-// when no seed had any).
+// Row is a configuration's figures, each the mean over its seeds (a seed
+// with nothing to measure for a ratio is left out of its mean; -1 when no
+// seed had anything).
 type Row struct {
 	Noise string
 	Mode  Mode
@@ -30,23 +30,17 @@ type Row struct {
 	Category, Abstain       float64
 	Drift                   float64 // money, a seed
 
-	Unmerged            float64 // extra live lines per line
-	AutoAdds            float64 // a seed
-	Violations          int     // all seeds
-	LeftOpen            int     // all seeds
-	Examples            map[string][]string
-	Decisions           map[string]int // the person's decisions by kind, all seeds
-	DupKinds            map[string]int // duplicates by the origins of their entries, all seeds
-	RecallMisses        map[string]int // auto recall misses by kind, zone and score, all seeds
-	FalseMergeCount     int            // all seeds
-	DuplicateCount      int
-	AutoMatchCount      int
-	TransferCount       int
-	CategoryBase        int
-	TrueTransferCount   int
-	TransferHitCount    int
-	RecallBaseCount     int
-	TouchedCount, LineN int
+	Unmerged   float64 // extra live lines per line
+	AutoAdds   float64 // a seed
+	Violations int     // all seeds
+	LeftOpen   int     // all seeds
+
+	// For -v, over all seeds: examples of each failure, the person's
+	// decisions by kind, duplicates by the origins of their entries, auto
+	// recall misses by kind, zone and score, and the counts they are of.
+	Examples                               map[string][]string
+	Decisions, DupKinds, RecallMisses      map[string]int
+	DuplicateCount, RecallBaseCount, LineN int
 }
 
 func mean(ms []*Metrics, f func(*Metrics) float64) float64 {
@@ -94,15 +88,8 @@ func summarize(c Config, runs, repeats []*Metrics) Row {
 	for _, m := range runs {
 		r.Violations += m.Violations
 		r.LeftOpen += m.LeftOpen
-		r.FalseMergeCount += m.FalseMerges
 		r.DuplicateCount += m.Duplicates
-		r.AutoMatchCount += m.AutoMatches
-		r.TransferCount += m.TransfersMade
-		r.CategoryBase += m.CatBase
-		r.TrueTransferCount += m.TrueTransfers
-		r.TransferHitCount += m.TransfersHit
 		r.RecallBaseCount += m.RecallBase
-		r.TouchedCount += m.Touched
 		r.LineN += m.Lines
 		for k, n := range m.Decisions {
 			r.Decisions[k] += n
