@@ -182,6 +182,7 @@ func (d *demo) start(ctx context.Context) error {
 	if d.db, err = store.Open(ctx, d.dir, store.Options{}); err != nil {
 		return fail(err)
 	}
+	d.opts.Review = reviewService(d.db).Ingest
 	d.s = syncer.New(d.db, d.key, d.opts)
 	return nil
 }

@@ -78,6 +78,7 @@ was rejected.`,
 				}
 				opts.AccountID = a.ID
 			}
+			opts = reviewService(db).Options(opts)
 			out := bufio.NewWriter(e.stdout)
 			defer out.Flush()
 			err = runImports(ctx, e, importer.New(db), args, opts, asJSON, out)

@@ -223,6 +223,9 @@ func syncWith(ctx context.Context, db *store.DB, key *secret.Key, opts syncer.Op
 	if prog != nil {
 		opts.Progress = prog.event
 	}
+	if opts.Review == nil {
+		opts.Review = reviewService(db).Ingest
+	}
 	s := syncer.New(db, key, opts)
 	// A sync that fails is diagnosed at once, and the user told (once per
 	// change) when a webhook is set.

@@ -74,7 +74,7 @@ func runWorker(ctx context.Context, e *env, f *workerFlags) error {
 	if err := jobs.Migrate(ctx, db.Writer()); err != nil {
 		return err
 	}
-	s := syncer.New(db, key, syncer.Options{InstitutionLimit: f.limit, Logger: log})
+	s := syncer.New(db, key, syncer.Options{InstitutionLimit: f.limit, Logger: log, Review: reviewService(db).Ingest})
 	// Each failed sync is diagnosed at once, and the webhook told.
 	r, err := jobs.New(db.Writer(), newWatcher(db, s, log), jobs.Options{Tick: f.tick, Workers: f.workers, Logger: log})
 	if err != nil {

@@ -249,6 +249,7 @@ func (tx *Tx) checkEntry(ctx context.Context, e *bankfeed.Entry) error {
 		problems = append(problems, fmt.Sprintf("splits: an entry needs at least two, it has %d", len(e.Splits)))
 	}
 	sums := map[string]bankfeed.Decimal{}
+	unknown := false // a split's account is unknown: its currency is too
 	for i := range e.Splits {
 		s := &e.Splits[i]
 		field := fmt.Sprintf("splits[%d]", i)
@@ -265,6 +266,7 @@ func (tx *Tx) checkEntry(ctx context.Context, e *bankfeed.Entry) error {
 		switch {
 		case bankfeed.ErrorCodeOf(err) == bankfeed.ENotFound:
 			problems = append(problems, fmt.Sprintf("%s.account: %v", field, err))
+			unknown = true
 			continue
 		case err != nil:
 			return err
@@ -274,7 +276,7 @@ func (tx *Tx) checkEntry(ctx context.Context, e *bankfeed.Entry) error {
 			s.Currency = a.Currency
 		}
 		if s.Currency == "" {
-			s.Currency = "USD"
+			s.Currency = entryCurrency(ctx, tx, e)
 		}
 		if _, ok := s.Amount.MinorUnits(bankfeed.CurrencyPlaces(s.Currency)); !ok {
 			problems = append(problems, fmt.Sprintf("%s.amount: %s has more decimal places than %s allows", field, s.Amount, s.Currency))
@@ -287,7 +289,7 @@ func (tx *Tx) checkEntry(ctx context.Context, e *bankfeed.Entry) error {
 	}
 	sort.Strings(currencies)
 	for _, c := range currencies {
-		if !sums[c].IsZero() {
+		if !unknown && !sums[c].IsZero() {
 			problems = append(problems, fmt.Sprintf("splits: the %s amounts sum to %s, not zero", c, sums[c].Canonical(2)))
 		}
 	}
@@ -295,6 +297,28 @@ func (tx *Tx) checkEntry(ctx context.Context, e *bankfeed.Entry) error {
 		return bankfeed.Errorf(bankfeed.EInvalid, "entry: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// entryCurrency is the currency of a split that names none, in an account
+// that has none (a category): the currency of the entry's first split that
+// has one, else USD.
+func entryCurrency(ctx context.Context, tx *Tx, e *bankfeed.Entry) string {
+	for _, s := range e.Splits {
+		if s.Currency != "" {
+			return s.Currency
+		}
+		var c string
+		var err error
+		if s.AccountID != 0 {
+			err = tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT currency FROM ledger_accounts WHERE id = ?`), s.AccountID).Scan(&c)
+		} else {
+			err = tx.q().QueryRowContext(ctx, tx.d.rebind(`SELECT currency FROM ledger_accounts WHERE name = ?`), s.AccountName).Scan(&c)
+		}
+		if err == nil && c != "" {
+			return c
+		}
+	}
+	return "USD"
 }
 
 // LinkLine links a feed line to a split (the split stands for that bank

@@ -38,7 +38,7 @@ func TestLedgerEntries(t *testing.T) {
 			{AccountName: "Assets:Bank:Checking", Amount: bankfeed.MustDecimal("-12.505")},
 			{AccountName: "Expenses:Nope", Amount: bankfeed.MustDecimal("12.50")}}},
 			[]string{`date: "2026-02-31"`, `splits[0].amount: -12.505 has more decimal places than USD allows`,
-				`splits[1].account: no account "Expenses:Nope"`, "sum to -12.505, not zero"}},
+				`splits[1].account: no account "Expenses:Nope"`}},
 		{"one split", bankfeed.Entry{Date: "2026-02-03", Splits: []bankfeed.Split{
 			{AccountName: "Expenses:Office", Amount: bankfeed.MustDecimal("0")}}}, []string{"needs at least two"}},
 		{"unbalanced", bankfeed.Entry{Date: "2026-02-03", Splits: []bankfeed.Split{
