@@ -98,6 +98,7 @@ func newRoot(e *env) *cobra.Command {
 	root.AddCommand(
 		newInspectCmd(e),
 		newErrorsCmd(e),
+		newReconcileCmd(e),
 	)
 	for _, add := range extraCommands {
 		root.AddCommand(add(e))

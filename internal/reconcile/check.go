@@ -134,6 +134,9 @@ type Report struct {
 	Difference bankfeed.Decimal `json:"difference"`
 	Balanced   bool             `json:"balanced"`
 	Causes     []Cause          `json:"causes,omitempty"`
+	// Unexplained is what the causes measured by arithmetic leave of the
+	// difference, taken together; nil when none is.
+	Unexplained *bankfeed.Decimal `json:"unexplained,omitempty"`
 	// Command locks the balance when the books agree: a statement
 	// reconciliation at the bank's balance.
 	Command string `json:"command,omitempty"`
@@ -160,7 +163,25 @@ func Check(in Input) Report {
 		return r
 	}
 	c := checker{in: in, diff: r.Difference, places: places}
+	// The causes that certainly apply: lines For Review, a missing opening
+	// balance, pending lines in the books. The others are also tried
+	// against what those leave.
+	c.certain = sum(in.Review).Sub(sum(in.PendingInBooks))
+	if open, ok := c.openingBalance(); ok {
+		c.certain = c.certain.Add(open)
+	}
+	c.rest = c.diff.Sub(c.certain)
 	r.Causes = c.causes()
+	// What the certain causes leave, unless another cause closes the whole
+	// difference alone (they then overlap it).
+	alone := false
+	for _, x := range r.Causes {
+		alone = alone || x.Exact
+	}
+	if !c.certain.IsZero() && (c.rest.IsZero() || !alone) {
+		left := c.rest.Sub(c.restExplained).Canonical(places)
+		r.Unexplained = &left
+	}
 	return r
 }
 
@@ -168,6 +189,31 @@ type checker struct {
 	in     Input
 	diff   bankfeed.Decimal
 	places int32
+	// certain is what the causes that certainly apply account for, rest
+	// what they leave of the difference, restExplained the part of rest
+	// another cause accounts for exactly.
+	certain, rest, restExplained bankfeed.Decimal
+}
+
+// closesRest reports whether x is exactly what the certain causes leave
+// (and they do not close the difference by themselves); the first such
+// cause is counted as explaining it.
+func (c *checker) closesRest(x bankfeed.Decimal) bool {
+	if c.certain.IsZero() || c.rest.IsZero() || !x.Equal(c.rest) || !c.restExplained.IsZero() {
+		return false
+	}
+	c.restExplained = x
+	return true
+}
+
+// openingBalance is what the bank's account held before the feed's first
+// line, when the books hold nothing before it; ok is false otherwise.
+func (c *checker) openingBalance() (bankfeed.Decimal, bool) {
+	if c.in.BooksBefore || c.in.FirstLineOn == "" {
+		return bankfeed.Decimal{}, false
+	}
+	open := c.in.Bank.Sub(c.in.FeedSum)
+	return open, !open.IsZero()
 }
 
 // money formats an amount in the account's currency's places.
@@ -265,11 +311,8 @@ func (c *checker) review() []Cause {
 // opening: the books start with the feed's first line, but the bank's
 // account held money before it.
 func (c *checker) opening() []Cause {
-	if c.in.BooksBefore || c.in.FirstLineOn == "" {
-		return nil
-	}
-	open := c.in.Bank.Sub(c.in.FeedSum)
-	if open.IsZero() {
+	open, ok := c.openingBalance()
+	if !ok {
 		return nil
 	}
 	first, err := time.Parse(time.DateOnly, c.in.FirstLineOn)
@@ -327,6 +370,9 @@ func (c *checker) pending() []Cause {
 		case x.Exact:
 			x.Message = fmt.Sprintf("%s still in review sum to %s: exactly the difference. This bank counts pending lines in its ledger balance; they will settle when they post.", n, c.money(s))
 			out = append(out, x)
+		case c.closesRest(s):
+			x.Message = fmt.Sprintf("%s still in review sum to %s: with the other causes listed, exactly the difference, if the bank counts pending lines in its ledger balance.", n, c.money(s))
+			out = append(out, x)
 		case c.plausible(s):
 			x.Message = fmt.Sprintf("%s still in review sum to %s; if the bank counts them in its ledger balance, %s would remain once they post.", n, c.money(s), c.remaining(s))
 			out = append(out, x)
@@ -357,6 +403,10 @@ func (c *checker) duplicates() []Cause {
 			case ex.Equal(c.diff):
 				exact = append(exact, Cause{Kind: CauseDuplicate, Exact: true, Explains: &ex, Splits: []Split{a, b},
 					Message: fmt.Sprintf("Suspected duplicate: splits %d (%s, %s) and %d (%s, %s) are both %s; removing one closes the difference exactly. If they are one bank transaction, remove the extra entry (bankfeed entry remove %d, or %d).",
+						a.ID, a.Date, payee(a), b.ID, b.Date, payee(b), c.money(a.Amount), a.EntryID, b.EntryID)})
+			case c.closesRest(ex):
+				exact = append(exact, Cause{Kind: CauseDuplicate, Explains: &ex, Splits: []Split{a, b},
+					Message: fmt.Sprintf("Suspected duplicate: splits %d (%s, %s) and %d (%s, %s) are both %s; removing one, with the other causes listed, closes the difference exactly. If they are one bank transaction, remove the extra entry (bankfeed entry remove %d, or %d).",
 						a.ID, a.Date, payee(a), b.ID, b.Date, payee(b), c.money(a.Amount), a.EntryID, b.EntryID)})
 			case c.plausible(ex) && len(flagged) < 2*maxListed:
 				flagged = append(flagged, a, b)
@@ -410,6 +460,19 @@ func (c *checker) excluded() []Cause {
 	if s.Equal(c.diff) {
 		return []Cause{{Kind: CauseExcluded, Exact: true, Explains: &s, Lines: firstLines(c.in.Excluded),
 			Message: fmt.Sprintf("%s excluded from the books sum to %s: exactly the difference. If they were real, undo the exclusion (bankfeed review undo LINE...) and add them.",
+				plural(len(c.in.Excluded), "line", "lines"), c.money(s))}}
+	}
+	for _, l := range c.in.Excluded {
+		if c.closesRest(l.Amount) {
+			ex := l.Amount
+			return []Cause{{Kind: CauseExcluded, Explains: &ex, Lines: []Line{l},
+				Message: fmt.Sprintf("Line %d (%s, %s) was excluded from the books and with the other causes listed its amount closes the difference exactly. If it was real, undo the exclusion (bankfeed review undo %d) and add it.",
+					l.ID, l.Date, c.money(l.Amount), l.ID)}}
+		}
+	}
+	if c.closesRest(s) {
+		return []Cause{{Kind: CauseExcluded, Explains: &s, Lines: firstLines(c.in.Excluded),
+			Message: fmt.Sprintf("%s excluded from the books sum to %s: with the other causes listed, exactly the difference. If they were real, undo the exclusion (bankfeed review undo LINE...) and add them.",
 				plural(len(c.in.Excluded), "line", "lines"), c.money(s))}}
 	}
 	return nil

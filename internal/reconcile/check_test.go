@@ -37,6 +37,8 @@ func TestCheck(t *testing.T) {
 		diff     string
 		want     []cause
 		command  string // in the report's or the first cause's command
+		// unexplained is what the measured causes leave ("" for nil).
+		unexplained string
 	}{
 		{name: "equal", in: func(*Input) {}, balanced: true, diff: "0.00",
 			command: "bankfeed reconcile start --account Assets:Bank:Checking --date 2026-01-31 --balance 80.00"},
@@ -44,15 +46,15 @@ func TestCheck(t *testing.T) {
 		{name: "line for review, exactly", in: func(in *Input) {
 			in.Cleared = dec("100.00")
 			in.Review = []Line{{ID: 3, Date: "2026-01-05", Amount: dec("-20.00"), Name: "SHOP"}}
-		}, diff: "-20.00", want: []cause{{CauseReview, true, "-20.00", "1 line dated on or before 2026-01-31 still For Review sum to -20.00: exactly the difference"}}},
+		}, diff: "-20.00", want: []cause{{CauseReview, true, "-20.00", "1 line dated on or before 2026-01-31 still For Review sum to -20.00: exactly the difference"}}, unexplained: "0.00"},
 		{name: "lines for review, part", in: func(in *Input) {
 			in.Cleared = dec("110.00")
 			in.Review = []Line{{ID: 3, Date: "2026-01-05", Amount: dec("-20.00")}, {ID: 4, Date: "2026-01-06", Amount: dec("-5")}}
-		}, diff: "-30.00", want: []cause{{CauseReview, false, "-25.00", "with them in the books -5.00 would remain"}}},
+		}, diff: "-30.00", want: []cause{{CauseReview, false, "-25.00", "with them in the books -5.00 would remain"}}, unexplained: "-5.00"},
 		{name: "no opening balance", in: func(in *Input) {
 			in.Cleared, in.BooksBefore = dec("-20.00"), false
 		}, diff: "100.00", want: []cause{{CauseOpening, true, "100.00", "the bank's balance then was 100.00: exactly the difference"}},
-			command: "bankfeed entry add --date 2026-01-04 --payee 'Opening balance' --account Assets:Bank:Checking --amount 100.00 --category Equity:Opening-Balances"},
+			command: "bankfeed entry add --date 2026-01-04 --payee 'Opening balance' --account Assets:Bank:Checking --amount 100.00 --category Equity:Opening-Balances", unexplained: "0.00"},
 		{name: "no opening balance, and a line for review", in: func(in *Input) {
 			in.Cleared, in.BooksBefore, in.FeedSum = dec("-20.00"), false, dec("-30.00")
 			in.Bank = dec("70.00")
@@ -60,7 +62,7 @@ func TestCheck(t *testing.T) {
 		}, diff: "90.00", want: []cause{
 			{CauseOpening, false, "100.00", "with the lines For Review that is exactly the difference"},
 			{CauseReview, false, "-10.00", "100.00 would remain"},
-		}},
+		}, unexplained: "0.00"},
 		{name: "duplicate closes it", in: func(in *Input) {
 			in.Cleared = dec("60.00")
 			in.Splits = []Split{
@@ -101,7 +103,7 @@ func TestCheck(t *testing.T) {
 			in.Cleared = dec("65.00")
 			in.PendingInBooks = []Line{{ID: 8, Date: "2026-01-30", Amount: dec("-15.00")}}
 			in.Pending = []Line{{ID: 9, Date: "2026-01-30", Amount: dec("-99.00")}}
-		}, diff: "15.00", want: []cause{{CausePending, true, "15.00", "1 pending line already in the books sum to -15.00: exactly the difference"}}},
+		}, diff: "15.00", want: []cause{{CausePending, true, "15.00", "1 pending line already in the books sum to -15.00: exactly the difference"}}, unexplained: "0.00"},
 		{name: "pending the bank counts", in: func(in *Input) {
 			in.Bank = dec("65.00")
 			in.Pending = []Line{{ID: 9, Date: "2026-01-30", Amount: dec("-15.00")}}
@@ -113,7 +115,29 @@ func TestCheck(t *testing.T) {
 		}, diff: "-30.00", want: []cause{
 			{CauseReview, false, "-20.00", "-10.00 would remain"},
 			{CauseGap, false, "", "No statement covered 2026-01-11 to 2026-01-13"},
-		}},
+		}, unexplained: "-10.00"},
+		{name: "excluded lines close what the lines for review leave", in: func(in *Input) {
+			in.Cleared = dec("140.00")
+			in.Review = []Line{{ID: 3, Date: "2026-01-05", Amount: dec("-25.00")}}
+			in.Excluded = []Line{{ID: 5, Date: "2026-01-06", Amount: dec("-35.00")}, {ID: 6, Date: "2026-01-07", Amount: dec("-2.00")}}
+		}, diff: "-60.00", want: []cause{
+			{CauseExcluded, false, "-35.00", "Line 5 (2026-01-06, -35.00) was excluded from the books and with the other causes listed its amount closes the difference exactly"},
+			{CauseReview, false, "-25.00", "-35.00 would remain"},
+		}, unexplained: "0.00"},
+		{name: "a duplicate closes what the opening balance leaves", in: func(in *Input) {
+			in.Cleared, in.BooksBefore = dec("-50.00"), false
+			in.Splits = []Split{
+				{ID: 10, EntryID: 1, Date: "2026-01-05", Amount: dec("-30.00")},
+				{ID: 12, EntryID: 2, Date: "2026-01-07", Amount: dec("-30.00")},
+			}
+		}, diff: "130.00", want: []cause{
+			{CauseOpening, false, "100.00", "with it 30.00 would remain"},
+			{CauseDuplicate, false, "30.00", "removing one, with the other causes listed, closes the difference exactly"},
+		}, unexplained: "0.00"},
+		{name: "what is left unexplained", in: func(in *Input) {
+			in.Cleared = dec("120.00")
+			in.Review = []Line{{ID: 3, Date: "2026-01-05", Amount: dec("-5.00")}}
+		}, diff: "-40.00", want: []cause{{CauseReview, false, "-5.00", "-35.00 would remain"}}, unexplained: "-35.00"},
 		{name: "the most explanatory first", in: func(in *Input) {
 			in.Cleared = dec("120.00")
 			in.Review = []Line{{ID: 3, Date: "2026-01-05", Amount: dec("-5.00")}}
@@ -146,6 +170,9 @@ func TestCheck(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("causes (-want +got):\n%s", diff)
+			}
+			if got := r.Unexplained; (got == nil) != (tt.unexplained == "") || (got != nil && got.String() != tt.unexplained) {
+				t.Errorf("unexplained %v, want %q", got, tt.unexplained)
 			}
 			if tt.command != "" {
 				cmdline := r.Command

@@ -347,7 +347,12 @@ func statement(ctx context.Context, q querier, d *dialect, id int64) (*reconcile
 			s.Candidates = append(s.Candidates, c)
 		}
 	}
-	return s, d.wrap("read reconciliation splits", rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, d.wrap("read reconciliation splits", err)
+	}
+	places := bankfeed.CurrencyPlaces(s.Currency)
+	s.Balance, s.Opening, s.Ticked = s.Balance.Canonical(places), s.Opening.Canonical(places), s.Ticked.Canonical(places)
+	return s, nil
 }
 
 // Reconciliation returns one statement reconciliation, whole.
