@@ -24,21 +24,19 @@ const (
 // (which the engine never sees).
 type line struct {
 	match.Line
-	truth  LegRef
-	state  lineState
-	split  int64 // the split it is linked to, 0 none
-	plan   match.LinePlan
-	xfer   int64 // the line a suggested transfer pairs it with
-	first  match.Day
-	oldIDs []string // ids it had before merges, for the reports
+	truth LegRef
+	state lineState
+	split int64 // the split it is linked to, 0 none
+	plan  match.LinePlan
+	xfer  int64 // the line a suggested transfer pairs it with
+	first match.Day
 
 	// metrics
-	planned      bool   // its first plan was scored for category
-	hadTrue      bool   // a Batch offered it its true open entry
-	autoOK       bool   // auto-matched to its true entry
-	touched      bool   // the user decided about it
-	autoDecision bool   // the engine decided about it without review
-	by           string // who linked it: "auto", "suggested" (the user confirmed the engine's suggestion), "user"
+	planned bool   // its first plan was scored for category
+	hadTrue bool   // a Batch offered it its true open entry
+	autoOK  bool   // auto-matched to its true entry
+	touched bool   // the user decided about it
+	by      string // who linked it: "auto", "suggested" (the user confirmed the engine's suggestion), "user"
 }
 
 // split is a bank-side split of an entry: the leg of an entry in a feed
@@ -178,6 +176,8 @@ func (b *Books) batch(t match.Day, ds []match.Delivery) *match.Batch {
 	see := func(d match.Day) { lo, hi = min(lo, d), max(hi, d) }
 	for _, d := range ds {
 		concerned[d.Account] = true
+		see(d.From)
+		see(d.To)
 		for _, l := range d.New {
 			fresh[l.Key] = true
 			see(l.Day)
@@ -319,7 +319,6 @@ func (b *Books) apply(p *match.Plan) {
 		default:
 			b.m.transferMade(b, out, in, true)
 			b.addTransfer(out, in, "auto")
-			out.autoDecision, in.autoDecision = true, true
 		}
 	}
 	for _, lp := range p.Lines {
@@ -338,15 +337,12 @@ func (b *Books) apply(p *match.Plan) {
 			b.m.autoMatch(b, l, s)
 			b.link(l, s, "auto")
 			l.state = stMatched
-			l.autoDecision = true
 		case lp.Exclude:
 			b.m.autoExclude(b, l)
 			l.state = stExcluded
-			l.autoDecision = true
 		case lp.Add:
 			b.m.autoAdd(b, l)
 			b.addFrom(l, "rule", lp.Labels.Category, "auto")
-			l.autoDecision = true
 		default:
 			l.state = stReview
 		}
