@@ -129,5 +129,8 @@ func smallBooks() *Books {
 	bb.entry("2026-02-03", "City Power", "=cmd|' /C calc'!A0", "",
 		leg{account: "Expenses:utilities", amount: "80.10"},
 		leg{account: checking, amount: "-80.10"})
+	bb.entry("2026-02-05", "", "cash", "",
+		leg{account: "Expenses:Food & Dining", amount: "20"},
+		leg{account: checking, amount: "-20.00", status: bankfeed.SplitCleared, fitids: []string{"20260205-1"}})
 	return bb.b
 }

@@ -58,7 +58,8 @@ func journalPayee(p string) string {
 //	    Expenses:Food           12.50 USD  ; split memo
 //	    Assets:Bank:Checking   -12.50 USD
 //
-// Amounts carry their currency code after the number, which both read.
+// Amounts carry their currency code after the number, which both read. An
+// entry without a payee has its uid on the line after its date.
 // An entry whose bank side is all cleared or reconciled is marked "*"; one
 // only partly confirmed is marked "!" with its confirmed postings marked "*".
 func writeJournal(w io.Writer, s *selection, d journalDialect) error {
@@ -101,10 +102,13 @@ func writeJournal(w io.Writer, s *selection, d journalDialect) error {
 		if code := journalCode(e.CheckNum); code != "" {
 			bw.WriteString(" (" + code + ")")
 		}
+		// Without a payee, ledger would read a comment on the first line as
+		// the payee: the uid goes on a line of its own.
 		if p := d.payee(e.Payee); p != "" {
-			bw.WriteString(" " + p)
+			bw.WriteString(" " + p + "  ; " + d.uidTag(uid(e)) + "\n")
+		} else {
+			bw.WriteString("\n    ; " + d.uidTag(uid(e)) + "\n")
 		}
-		bw.WriteString("  ; " + d.uidTag(uid(e)) + "\n")
 		if m := singleLine(e.Memo); m != "" {
 			bw.WriteString("    ; " + m + "\n")
 		}

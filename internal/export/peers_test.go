@@ -384,6 +384,9 @@ func peerBooks() *Books {
 		bb.entry(day(28), "Interest", "", "",
 			leg{account: savings, amount: in, status: confirmed, fitids: lines("SAV")},
 			leg{account: interest, amount: neg(in)})
+		bb.entry(day(26), "", "cash withdrawal, no payee", "",
+			leg{account: fees, amount: "2.50", memo: "ATM fee"},
+			leg{account: checking, amount: "-2.50", status: confirmed, fitids: lines("CHK")})
 		if m%2 == 0 {
 			bb.entry(day(27), "Monthly service fee", "", "",
 				leg{account: fees, amount: "12.00"},
