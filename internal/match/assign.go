@@ -198,16 +198,20 @@ func (sc *scanner) line(li int32, l *lineInfo) {
 	if g == nil {
 		return
 	}
+	w := Day(DateWindow)
 	if l.check != "" {
-		a, b := sc.ix.window(g, clampDay(int64(l.day)-CheckWindow), clampDay(int64(l.day)+CheckWindow))
-		for p := a; p < b; p++ {
+		w = CheckWindow
+	}
+	from, to := clampDay(int64(l.day)-int64(w)), clampDay(int64(l.day)+int64(w))
+	lo, hi := bandsOf(l.amt)
+	for b := lo; b <= hi; b++ {
+		x, y := sc.ix.window(g, b, from, to)
+		for p := x; p < y; p++ {
 			sc.try(li, l, p)
 		}
-		return
 	}
-	a, b := sc.ix.window(g, clampDay(int64(l.day)-DateWindow), clampDay(int64(l.day)+DateWindow))
-	for p := a; p < b; p++ {
-		sc.try(li, l, p)
+	if l.check != "" {
+		return
 	}
 	for _, p := range sc.ix.checkWindow(g, clampDay(int64(l.day)-CheckWindow), clampDay(int64(l.day)+CheckWindow)) {
 		if absDay(sc.ix.day[p]-l.day) > DateWindow {

@@ -2,6 +2,7 @@ package match
 
 import (
 	"cmp"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -44,11 +45,45 @@ type groupKey struct {
 	out     bool
 }
 
-// group is a run of positions [lo, hi), and the positions in it of the
-// entries with a check number (searched over the wider check window).
+// group is a run of positions [lo, hi), split into amount bands, each
+// sorted by day (band b holds positions [bands[b], bands[b+1])); and the
+// positions of the entries with a check number, by day (searched over the
+// wider check window).
 type group struct {
 	lo, hi int32
+	bands  []int32
 	checks []int32
+}
+
+// Amount bands: band 0 holds amounts under bandBase, band k the amounts in
+// [bandBase·1.3^(k-1), bandBase·1.3^k). A line's candidates (its amount
+// within the fee tolerance, or grown from the entry's by up to 30%) lie in
+// two or three bands, so the scan reads only those of a day window.
+const (
+	bandBase = 1000
+	bands    = 160 // covers every int64
+)
+
+var logBand = math.Log(1 + GrowthPercent/100.0)
+
+// band is the amount band of an absolute amount; it never decreases as the
+// amount grows.
+func band(a int64) int {
+	if a < bandBase {
+		return 0
+	}
+	return min(bands-1, 1+int(math.Log(float64(a)/bandBase)/logBand))
+}
+
+// bandsOf are the bands that hold every amount a line of absolute amount a
+// may be matched with (see amountFits).
+func bandsOf(a int64) (int, int) {
+	lo := min(a-FeeTolerance, a/(100+GrowthPercent)*100)
+	hi := a + FeeTolerance
+	if hi < a { // overflow
+		hi = math.MaxInt64
+	}
+	return band(lo), band(hi)
 }
 
 // repeatDays is how close two entries of one amount and payee are to make
@@ -126,6 +161,7 @@ func buildIndex(entries []Entry, tx *textIndex) *entryIndex {
 		g := groups[k]
 		pos := ix.idx[g.lo:g.hi]
 		sortByDay(pos, entries)
+		g.bands = sortByBand(pos, entries, g.lo)
 		for p := g.lo; p < g.hi; p++ {
 			e := &entries[ix.idx[p]]
 			ix.day[p], ix.amt[p] = e.Day, abs(e.Amount)
@@ -147,6 +183,7 @@ func buildIndex(entries []Entry, tx *textIndex) *entryIndex {
 				ix.flags[p] |= hasRef
 			}
 		}
+		slices.SortFunc(g.checks, func(a, b int32) int { return cmp.Or(cmp.Compare(ix.day[a], ix.day[b]), cmp.Compare(a, b)) })
 	}
 	parallel(len(groups), func(k int) { ix.markRepeats(groups[k], tx) })
 	return ix
@@ -222,12 +259,37 @@ func sortByDay(pos []int32, entries []Entry) {
 	copy(pos, out)
 }
 
-// window is the positions of group g dated within [from, to].
-func (ix *entryIndex) window(g *group, from, to Day) (int32, int32) {
-	days := ix.day[g.lo:g.hi]
-	a, _ := slices.BinarySearch(days, from)
-	b, _ := slices.BinarySearch(days, to+1)
-	return g.lo + int32(a), g.lo + int32(b)
+// sortByBand sorts day-sorted entry indexes by amount band, stably, and
+// returns where each band starts (offset by base), and where the last ends.
+func sortByBand(pos []int32, entries []Entry, base int32) []int32 {
+	start := make([]int32, bands+1)
+	for _, i := range pos {
+		start[band(abs(entries[i].Amount))+1]++
+	}
+	for b := 1; b <= bands; b++ {
+		start[b] += start[b-1]
+	}
+	out := make([]int32, len(pos))
+	fill := slices.Clone(start)
+	for _, i := range pos {
+		b := band(abs(entries[i].Amount))
+		out[fill[b]] = i
+		fill[b]++
+	}
+	copy(pos, out)
+	for b := range start {
+		start[b] += base
+	}
+	return start
+}
+
+// window is the positions of band b of group g dated within [from, to].
+func (ix *entryIndex) window(g *group, b int, from, to Day) (int32, int32) {
+	lo, hi := g.bands[b], g.bands[b+1]
+	days := ix.day[lo:hi]
+	x, _ := slices.BinarySearch(days, from)
+	y, _ := slices.BinarySearch(days, to+1)
+	return lo + int32(x), lo + int32(y)
 }
 
 // checkWindow is the part of g.checks dated within [from, to].
