@@ -160,7 +160,7 @@ func match(lines []lineInfo, keys []int64, ix *entryIndex, tx *textIndex) *match
 			cmp.Compare(keys[a.line], keys[b.line]),
 			cmp.Compare(ix.entries[ix.idx[a.entry]].Key, ix.entries[ix.idx[b.entry]].Key),
 			cmp.Compare(a.line, b.line),
-			cmp.Compare(a.entry, b.entry))
+			cmp.Compare(ix.idx[a.entry], ix.idx[b.entry]))
 	})
 	taken := make([]bool, len(ix.entries))
 	for _, p := range pairs {
