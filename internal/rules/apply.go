@@ -75,6 +75,37 @@ func Compile(rs []*Rule) (*Set, error) {
 	return s, nil
 }
 
+// Sort puts rs in the order a Set applies them: by stage (pre, default,
+// post), then priority, then Specificity, then id, all ascending.
+func Sort(rs []*Rule) {
+	type keyed struct {
+		r                  *Rule
+		stage, specificity int
+	}
+	ks := make([]keyed, len(rs))
+	for i, r := range rs {
+		ks[i] = keyed{r, stageIndex(r.Stage), Specificity(r)}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.stage, b.stage), cmp.Compare(a.r.Priority, b.r.Priority),
+			cmp.Compare(a.specificity, b.specificity), cmp.Compare(a.r.ID, b.r.ID))
+	})
+	for i, k := range ks {
+		rs[i] = k.r
+	}
+}
+
+// stageIndex is a stage's place in the order: 0 pre, 1 default, 2 post.
+func stageIndex(stage string) int {
+	switch stage {
+	case StagePre:
+		return 0
+	case StagePost:
+		return 2
+	}
+	return 1
+}
+
 // Len is the number of rules in the set.
 func (s *Set) Len() int {
 	if s == nil {
@@ -169,14 +200,7 @@ type cond struct {
 
 func compileRule(r *Rule) *compiled {
 	c := &compiled{r: r, by: "rule " + strconv.FormatInt(r.ID, 10), specificity: Specificity(r), any: r.Match == "any"}
-	switch r.Stage {
-	case StagePre:
-		c.stage = 0
-	case StagePost:
-		c.stage = 2
-	default:
-		c.stage = 1
-	}
+	c.stage = stageIndex(r.Stage)
 	for _, x := range r.Conditions {
 		c.conds = append(c.conds, compileCond(x))
 	}

@@ -221,6 +221,18 @@ func TestOrder(t *testing.T) {
 			if res.Category != tc.wantCat || res.SetBy["category"] != tc.wantBy {
 				t.Errorf("category %q set by %q, want %q by %q", res.Category, res.SetBy["category"], tc.wantCat, tc.wantBy)
 			}
+			// Sort lists the rules in the same order, disabled ones too.
+			var enabled []int64
+			sorted := append([]*Rule(nil), tc.rules...)
+			Sort(sorted)
+			for _, r := range sorted {
+				if r.Enabled {
+					enabled = append(enabled, r.ID)
+				}
+			}
+			if diff := cmp.Diff(tc.wantFired, enabled); diff != "" {
+				t.Errorf("Sort (-want +got):\n%s", diff)
+			}
 		})
 	}
 }

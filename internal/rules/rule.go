@@ -458,10 +458,10 @@ func orList(xs []string) string {
 	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
 }
 
-// ParseRule decodes a rule from JSON, refusing fields it does not know. It
-// does not validate.
+// ParseRule decodes a rule from JSON, refusing fields it does not know. A
+// rule that does not say "enabled" is enabled. It does not validate.
 func ParseRule(data []byte) (*Rule, error) {
-	var r Rule
+	r := Rule{Enabled: true}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
