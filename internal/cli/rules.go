@@ -44,13 +44,7 @@ Actions: --set payee=NAME, --set category=Expenses:..., --set memo=TEXT,
 
 func newRulesCmd(e *env) *cobra.Command {
 	var asJSON bool
-	list := func(cmd *cobra.Command, args []string) error {
-		ctx := cmd.Context()
-		db, err := openStore(ctx, e)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
+	list := withStore(e, func(ctx context.Context, db *store.DB, args []string) error {
 		rs, err := loadRules(ctx, db)
 		if err != nil {
 			return err
@@ -60,7 +54,7 @@ func newRulesCmd(e *env) *cobra.Command {
 			return err
 		}
 		return w.Flush()
-	}
+	})
 	cmd := &cobra.Command{
 		Use:   "rules",
 		Short: "List, add, edit and test bank rules",
@@ -111,6 +105,16 @@ func ruleOf(rec *store.RuleRecord) (*rules.Rule, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// readRule reads rule id and its record in tx.
+func readRule(ctx context.Context, tx *store.Tx, id int64) (*rules.Rule, *store.RuleRecord, error) {
+	rec, err := tx.Rule(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := ruleOf(rec)
+	return r, rec, err
 }
 
 // recordOf is the record of a rule.
@@ -201,11 +205,7 @@ func newRuleShowCmd(e *env) *cobra.Command {
 			}
 			var s storedRule
 			err = db.Update(ctx, func(tx *store.Tx) error {
-				rec, err := tx.Rule(ctx, id)
-				if err != nil {
-					return err
-				}
-				r, err := ruleOf(rec)
+				r, rec, err := readRule(ctx, tx, id)
 				s = storedRule{r, rec}
 				return err
 			})
@@ -482,33 +482,36 @@ func newRuleAddCmd(e *env) *cobra.Command {
   bankfeed rules add --file rule.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Checked before the store is opened: invalid input writes
+			// nothing, not even an empty database.
 			r, err := f.build(cmd, e, &rules.Rule{Stage: rules.StageDefault, Match: "all", Enabled: true, Origin: rules.OriginUser})
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			db, err := openStore(ctx, e)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			err = db.Update(ctx, func(tx *store.Tx) error {
-				rec := recordOf(r)
-				if err := tx.AddRule(ctx, rec); err != nil {
-					return err
-				}
-				r.ID = rec.ID
-				return tx.Audit(ctx, actor(), "rule.add", ruleSubject(r.ID), ruleDetail(r))
-			})
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(e.stdout, "Added rule %d (%s)%s: %s\n", r.ID, r.Name, offNote(r), r.Describe())
-			return err
+			return withStore(e, func(ctx context.Context, db *store.DB, args []string) error {
+				return addRule(ctx, e, db, r)
+			})(cmd, args)
 		},
 	}
 	f.register(cmd)
 	return cmd
+}
+
+// addRule stores a new rule and audits it, then says so.
+func addRule(ctx context.Context, e *env, db *store.DB, r *rules.Rule) error {
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		rec := recordOf(r)
+		if err := tx.AddRule(ctx, rec); err != nil {
+			return err
+		}
+		r.ID = rec.ID
+		return tx.Audit(ctx, actor(), "rule.add", ruleSubject(r.ID), ruleDetail(r))
+	})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.stdout, "Added rule %d (%s)%s: %s\n", r.ID, r.Name, offNote(r), r.Describe())
+	return err
 }
 
 // offNote says that a rule is switched off.
@@ -546,11 +549,7 @@ rule: --if replaces every condition, any of --set, --split, --auto-add and
 			defer db.Close()
 			var after *rules.Rule
 			err = db.Update(ctx, func(tx *store.Tx) error {
-				rec, err := tx.Rule(ctx, id)
-				if err != nil {
-					return err
-				}
-				before, err := ruleOf(rec)
+				before, _, err := readRule(ctx, tx, id)
 				if err != nil {
 					return err
 				}
@@ -592,11 +591,7 @@ func newRuleSwitchCmd(e *env, on bool) *cobra.Command {
 			var r *rules.Rule
 			already := false
 			err = db.Update(ctx, func(tx *store.Tx) error {
-				rec, err := tx.Rule(ctx, id)
-				if err != nil {
-					return err
-				}
-				if r, err = ruleOf(rec); err != nil {
+				if r, _, err = readRule(ctx, tx, id); err != nil {
 					return err
 				}
 				if r.Enabled == on {
@@ -637,11 +632,7 @@ func newRuleRemoveCmd(e *env) *cobra.Command {
 			}
 			var r *rules.Rule
 			err = db.Update(ctx, func(tx *store.Tx) error {
-				rec, err := tx.Rule(ctx, id)
-				if err != nil {
-					return err
-				}
-				if r, err = ruleOf(rec); err != nil {
+				if r, _, err = readRule(ctx, tx, id); err != nil {
 					return err
 				}
 				if err := tx.RemoveRule(ctx, id); err != nil {
@@ -723,107 +714,103 @@ set each.`,
 			if len(problems) > 0 {
 				return usageError("%s", strings.Join(problems, "\n  "))
 			}
-			ctx := cmd.Context()
-			db, err := openStore(ctx, e)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			stored, err := loadRules(ctx, db)
-			if err != nil {
-				return err
-			}
-			rs := make([]*rules.Rule, len(stored))
-			for i, s := range stored {
-				rs[i] = s.r
-			}
-			set, err := rules.Compile(rs)
-			if err != nil {
-				return fmt.Errorf("the rules cannot run:\n%w", err)
-			}
-			aliases, err := db.PayeeAliases(ctx)
-			if err != nil {
-				return err
-			}
-			learner := rules.NewLearner()
-			for d, p := range aliases {
-				learner.LoadAlias(d, p)
-			}
-			lb := &rules.Labeler{Rules: set, Learner: learner, AccountName: func(int64) string { return account }}
-			line := &match.Line{Amount: minor, Text: desc, Check: check, Day: day}
-			labels, res := lb.Explain(line)
-			before, learned := learner.Payee(desc)
-			if !learned {
-				before = rules.CleanPayee(desc)
-			}
-			out := ruleTestJSON{PayeeBefore: before, Fired: []firedJSON{}, Payee: labels.Payee, Category: labels.Category,
-				Memo: labels.Memo, Transfer: labels.Transfer, Exclude: labels.Exclude,
-				AutoAdd: labels.AutoAdd, Confidence: labels.Confidence, SetBy: labels.SetBy}
-			for _, p := range labels.Splits {
-				out.Splits = append(out.Splits, splitJSON{p.Category, bankfeed.NewDecimal(p.Amount, 2)})
-			}
-			for _, id := range res.Fired {
-				r := set.Rule(id)
-				f := firedJSON{ID: id, Name: r.Name, Stage: r.Stage}
-				for _, a := range r.Actions {
-					f.Set = append(f.Set, a.String())
-				}
-				out.Fired = append(out.Fired, f)
-			}
-			w := bufio.NewWriter(e.stdout)
-			if asJSON {
-				if err := newJSONEncoder(w, true).Encode(out); err != nil {
+			return withStore(e, func(ctx context.Context, db *store.DB, _ []string) error {
+				stored, err := loadRules(ctx, db)
+				if err != nil {
 					return err
 				}
-				return w.Flush()
-			}
-			how := "the descriptor cleaned"
-			if learned {
-				how = "a learned alias"
-			}
-			fmt.Fprintf(w, "Payee before the rules: %s (%s)\n", before, how)
-			if len(out.Fired) == 0 {
-				fmt.Fprintln(w, "No rule fires.")
-			} else {
-				fmt.Fprintln(w, "Rules that fire, in order:")
+				rs := make([]*rules.Rule, len(stored))
+				for i, s := range stored {
+					rs[i] = s.r
+				}
+				set, err := rules.Compile(rs)
+				if err != nil {
+					return fmt.Errorf("the rules cannot run:\n%w", err)
+				}
+				aliases, err := db.PayeeAliases(ctx)
+				if err != nil {
+					return err
+				}
+				learner := rules.NewLearner()
+				for d, p := range aliases {
+					learner.LoadAlias(d, p)
+				}
+				lb := &rules.Labeler{Rules: set, Learner: learner, AccountName: func(int64) string { return account }}
+				line := &match.Line{Amount: minor, Text: desc, Check: check, Day: day}
+				labels, res := lb.Explain(line)
+				before, learned := learner.Payee(desc)
+				if !learned {
+					before = rules.CleanPayee(desc)
+				}
+				out := ruleTestJSON{PayeeBefore: before, Fired: []firedJSON{}, Payee: labels.Payee, Category: labels.Category,
+					Memo: labels.Memo, Transfer: labels.Transfer, Exclude: labels.Exclude,
+					AutoAdd: labels.AutoAdd, Confidence: labels.Confidence, SetBy: labels.SetBy}
+				for _, p := range labels.Splits {
+					out.Splits = append(out.Splits, splitJSON{p.Category, bankfeed.NewDecimal(p.Amount, 2)})
+				}
+				for _, id := range res.Fired {
+					r := set.Rule(id)
+					f := firedJSON{ID: id, Name: r.Name, Stage: r.Stage}
+					for _, a := range r.Actions {
+						f.Set = append(f.Set, a.String())
+					}
+					out.Fired = append(out.Fired, f)
+				}
+				w := bufio.NewWriter(e.stdout)
+				if asJSON {
+					if err := newJSONEncoder(w, true).Encode(out); err != nil {
+						return err
+					}
+					return w.Flush()
+				}
+				how := "the descriptor cleaned"
+				if learned {
+					how = "a learned alias"
+				}
+				fmt.Fprintf(w, "Payee before the rules: %s (%s)\n", before, how)
+				if len(out.Fired) == 0 {
+					fmt.Fprintln(w, "No rule fires.")
+				} else {
+					fmt.Fprintln(w, "Rules that fire, in order:")
+					tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+					for i, f := range out.Fired {
+						fmt.Fprintf(tw, "  %d.\trule %d\t%s\t%s\t%s\n", i+1, f.ID, f.Stage, f.Name, strings.Join(f.Set, ", "))
+					}
+					tw.Flush()
+				}
+				fmt.Fprintln(w, "The line ends with:")
 				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-				for i, f := range out.Fired {
-					fmt.Fprintf(tw, "  %d.\trule %d\t%s\t%s\t%s\n", i+1, f.ID, f.Stage, f.Name, strings.Join(f.Set, ", "))
+				row := func(field, value string) {
+					if by := labels.SetBy[field]; by != "" {
+						value += "\t" + by
+					}
+					fmt.Fprintf(tw, "  %s\t%s\n", field, value)
+				}
+				row("payee", labels.Payee)
+				switch {
+				case labels.Category != "":
+					row("category", fmt.Sprintf("%s (confidence %.2f)", labels.Category, labels.Confidence))
+				case labels.Splits == nil:
+					row("category", "-")
+				}
+				for _, p := range labels.Splits {
+					row("split", fmt.Sprintf("%s %s", p.Category, bankfeed.NewDecimal(p.Amount, 2)))
+				}
+				if labels.Memo != "" {
+					row("memo", labels.Memo)
+				}
+				if _, ok := labels.SetBy["transfer"]; ok {
+					row("transfer", dash(labels.Transfer))
+				}
+				if _, ok := labels.SetBy["exclude"]; ok {
+					row("exclude", yesNo(labels.Exclude))
+				}
+				if _, ok := labels.SetBy["auto_add"]; ok {
+					row("auto_add", yesNo(labels.AutoAdd))
 				}
 				tw.Flush()
-			}
-			fmt.Fprintln(w, "The line ends with:")
-			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-			row := func(field, value string) {
-				if by := labels.SetBy[field]; by != "" {
-					value += "\t" + by
-				}
-				fmt.Fprintf(tw, "  %s\t%s\n", field, value)
-			}
-			row("payee", labels.Payee)
-			switch {
-			case labels.Category != "":
-				row("category", fmt.Sprintf("%s (confidence %.2f)", labels.Category, labels.Confidence))
-			case labels.Splits == nil:
-				row("category", "-")
-			}
-			for _, p := range labels.Splits {
-				row("split", fmt.Sprintf("%s %s", p.Category, bankfeed.NewDecimal(p.Amount, 2)))
-			}
-			if labels.Memo != "" {
-				row("memo", labels.Memo)
-			}
-			if _, ok := labels.SetBy["transfer"]; ok {
-				row("transfer", dash(labels.Transfer))
-			}
-			if _, ok := labels.SetBy["exclude"]; ok {
-				row("exclude", yesNo(labels.Exclude))
-			}
-			if _, ok := labels.SetBy["auto_add"]; ok {
-				row("auto_add", yesNo(labels.AutoAdd))
-			}
-			tw.Flush()
-			return w.Flush()
+				return w.Flush()
+			})(cmd, args)
 		},
 	}
 	fs := cmd.Flags()
