@@ -134,6 +134,9 @@ func runDemo(ctx context.Context, e *env, dir string, keep, serve bool) (err err
 		return err
 	}
 	d.explain(first, second, back)
+	if err := d.explainReview(ctx); err != nil {
+		return err
+	}
 	d.lookAround(ctx, keep, serve)
 	fmt.Fprintf(d.w, "\n(demo took %.1f s)\n", time.Since(began).Seconds())
 	if !serve {
@@ -327,6 +330,22 @@ func (d *demo) explain(first, second syncCounts, back time.Time) {
 	fmt.Fprintf(d.w, "   - The failed syncs wrote only their run records: every line stored before is intact.\n")
 }
 
+// explainReview says what review made of the lines the syncs brought.
+func (d *demo) explainReview(ctx context.Context) error {
+	items, err := d.db.Reviews(ctx, store.ReviewFilter{})
+	if err != nil {
+		return err
+	}
+	n := map[bankfeed.ReviewState]int{}
+	for _, it := range items {
+		n[it.State]++
+	}
+	fmt.Fprintf(d.w, "   - Review saw every new line in the transaction that stored it: %d added by themselves\n", n[bankfeed.ReviewAdded])
+	fmt.Fprintf(d.w, "     (transfers between the accounts, known payees), %d matched, %d wait For Review with a\n", n[bankfeed.ReviewMatched], n[bankfeed.ReviewPending])
+	fmt.Fprintf(d.w, "     proposal (bankfeed review), each decision in the audit log (bankfeed audit).\n")
+	return nil
+}
+
 // lookAround says how to look at what the demo left.
 func (d *demo) lookAround(ctx context.Context, keep, serve bool) {
 	run := d.failedRun(ctx, fakebank.DemoMaintenance)
@@ -347,6 +366,8 @@ func (d *demo) lookAround(ctx context.Context, keep, serve bool) {
 		fmt.Fprintf(d.w, "     bankfeed runs show %d %s    # the 503 as the bank sent it, password redacted\n", run, flag)
 	}
 	fmt.Fprintf(d.w, "     bankfeed lines --account 1 %s\n", flag)
+	fmt.Fprintf(d.w, "     bankfeed review %s    # what waits For Review, with proposals\n", flag)
+	fmt.Fprintf(d.w, "     bankfeed export --format hledger %s\n", flag)
 	if !serve {
 		fmt.Fprintf(d.w, "   The banks stop with the demo; bankfeed demo --serve keeps them running to try syncs against.\n")
 		return
