@@ -215,7 +215,10 @@ func (s *Service) Add(ctx context.Context, actor string, d Decision) (*bankfeed.
 		if err := s.learnAlias(ctx, tx, l, d.Payee); err != nil {
 			return err
 		}
-		return decide(ctx, tx, rv, bankfeed.ReviewAdded, actor, "review.add", map[string]any{"entry": e.ID, "payee": e.Payee, "splits": cats})
+		if err := decide(ctx, tx, rv, bankfeed.ReviewAdded, actor, "review.add", map[string]any{"entry": e.ID, "payee": e.Payee, "splits": cats}); err != nil {
+			return err
+		}
+		return s.confirmed(ctx, tx, actor)
 	})
 	return e, err
 }
@@ -274,7 +277,10 @@ func (s *Service) Match(ctx context.Context, actor string, d Decision) (*bankfee
 		if err := s.learnAlias(ctx, tx, l, first(d.Payee, e.Payee)); err != nil {
 			return err
 		}
-		return decide(ctx, tx, rv, bankfeed.ReviewMatched, actor, "review.match", map[string]any{"entry": e.ID, "split": split.ID})
+		if err := decide(ctx, tx, rv, bankfeed.ReviewMatched, actor, "review.match", map[string]any{"entry": e.ID, "split": split.ID}); err != nil {
+			return err
+		}
+		return s.confirmed(ctx, tx, actor)
 	})
 	return e, err
 }

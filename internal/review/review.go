@@ -34,6 +34,20 @@ type Service struct {
 	labels Labels
 	// normalize keys the learned payee aliases by descriptor.
 	normalize func(text string) string
+	// learned runs after each confirmed decision, in its transaction:
+	// what it taught is written down (learned and proposed rules).
+	learned func(ctx context.Context, tx *store.Tx, actor string) error
+}
+
+// OnConfirmed sets what runs after each confirmed decision (an add or a
+// match by a person), in its transaction.
+func (s *Service) OnConfirmed(f func(ctx context.Context, tx *store.Tx, actor string) error) { s.learned = f }
+
+func (s *Service) confirmed(ctx context.Context, tx *store.Tx, actor string) error {
+	if s.learned == nil {
+		return nil
+	}
+	return s.learned(ctx, tx, actor)
 }
 
 // New returns the review service. labels may be nil (no rules, no

@@ -72,22 +72,34 @@ func scanRule(row interface{ Scan(...any) error }) (*RuleRecord, error) {
 // Rules lists every rule, enabled or not, by id.
 func (db *DB) Rules(ctx context.Context) ([]*RuleRecord, error) {
 	var out []*RuleRecord
-	err := db.view(ctx, func(tx cachedTx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+ruleColumns+` FROM rules ORDER BY id`)
-		if err != nil {
-			return db.d.wrap("list rules", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			r, err := scanRule(rows)
-			if err != nil {
-				return db.d.wrap("list rules", err)
-			}
-			out = append(out, r)
-		}
-		return db.d.wrap("list rules", rows.Err())
+	err := db.view(ctx, func(tx cachedTx) (err error) {
+		out, err = listRules(ctx, tx, db.d)
+		return err
 	})
 	return out, err
+}
+
+// Rules is DB.Rules in the transaction: it sees the rules the transaction
+// added.
+func (tx *Tx) Rules(ctx context.Context) ([]*RuleRecord, error) {
+	return listRules(ctx, tx.q(), tx.d)
+}
+
+func listRules(ctx context.Context, q querier, d *dialect) ([]*RuleRecord, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+ruleColumns+` FROM rules ORDER BY id`)
+	if err != nil {
+		return nil, d.wrap("list rules", err)
+	}
+	defer rows.Close()
+	var out []*RuleRecord
+	for rows.Next() {
+		r, err := scanRule(rows)
+		if err != nil {
+			return nil, d.wrap("list rules", err)
+		}
+		out = append(out, r)
+	}
+	return out, d.wrap("list rules", rows.Err())
 }
 
 // Rule reads one rule; not found when there is none.
