@@ -41,7 +41,9 @@ type Service struct {
 
 // OnConfirmed sets what runs after each confirmed decision (an add or a
 // match by a person), in its transaction.
-func (s *Service) OnConfirmed(f func(ctx context.Context, tx *store.Tx, actor string) error) { s.learned = f }
+func (s *Service) OnConfirmed(f func(ctx context.Context, tx *store.Tx, actor string) error) {
+	s.learned = f
+}
 
 func (s *Service) confirmed(ctx context.Context, tx *store.Tx, actor string) error {
 	if s.learned == nil {
