@@ -144,7 +144,6 @@ type round struct {
 	splits  map[int64]store.OpenSplit
 	reviews map[bankfeed.LineID]*bankfeed.Review
 	order   []bankfeed.LineID
-	ledger  map[bankfeed.AccountID]*bankfeed.LedgerAccount
 	audit   []auditRow
 }
 
@@ -152,7 +151,7 @@ type auditRow struct{ action, subject, detail string }
 
 func (s *Service) newRound(tx *store.Tx) *round {
 	return &round{tx: tx, lines: map[int64]*store.ReviewLine{}, splits: map[int64]store.OpenSplit{},
-		reviews: map[bankfeed.LineID]*bankfeed.Review{}, ledger: map[bankfeed.AccountID]*bankfeed.LedgerAccount{}}
+		reviews: map[bankfeed.LineID]*bankfeed.Review{}}
 }
 
 func (r *round) day(s string) match.Day {
@@ -349,17 +348,6 @@ func (r *round) void(ctx context.Context, v match.Void) error {
 // an entry made from the line goes, a person's entry only loses the link.
 func (r *round) undoEntry(ctx context.Context, rv *bankfeed.Review) error {
 	return undoEntry(ctx, r.tx, rv)
-}
-
-func (r *round) feedAccount(ctx context.Context, a bankfeed.AccountID) (*bankfeed.LedgerAccount, error) {
-	if la := r.ledger[a]; la != nil {
-		return la, nil
-	}
-	la, err := r.tx.FeedLedgerAccount(ctx, a)
-	if err == nil {
-		r.ledger[a] = la
-	}
-	return la, err
 }
 
 // transfer makes one transfer entry of two lines, or proposes it.
