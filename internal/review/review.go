@@ -79,23 +79,9 @@ func (s *Service) Ingest(ctx context.Context, tx *store.Tx, importID bankfeed.Im
 	for _, l := range fresh {
 		byAccount[l.AccountID] = append(byAccount[l.AccountID], l)
 	}
-	var accounts []bankfeed.AccountID
-	from, to := "", ""
-	merged := map[bankfeed.AccountID]int{}
-	for _, d := range ds {
-		if merged[d.AccountID] == 0 {
-			accounts = append(accounts, d.AccountID)
-		}
-		merged[d.AccountID]++
-		if from == "" || d.From < from {
-			from = d.From
-		}
-		if d.To > to {
-			to = d.To
-		}
-	}
 	// One delivery per account: an import with two statements of one
 	// account delivers their union.
+	var accounts, active, quiet []bankfeed.AccountID
 	dels := map[bankfeed.AccountID]*match.Delivery{}
 	for _, d := range ds {
 		md := dels[d.AccountID]
@@ -103,24 +89,49 @@ func (s *Service) Ingest(ctx context.Context, tx *store.Tx, importID bankfeed.Im
 		if md == nil {
 			md = &match.Delivery{Account: int64(d.AccountID), From: f, To: t}
 			dels[d.AccountID] = md
+			accounts = append(accounts, d.AccountID)
 		}
 		md.From, md.To = min(md.From, f), max(md.To, t)
 		md.Present = append(md.Present, d.Present...)
 	}
+	// The stored lines a new line may be the same as: those of its
+	// account near its dates. An account with nothing new is asked only
+	// for its open pending lines, which may have to be voided.
+	from, to := "", ""
 	for _, a := range accounts {
 		md := dels[a]
+		if len(byAccount[a]) == 0 {
+			quiet = append(quiet, a)
+		} else {
+			active = append(active, a)
+			if f := md.From.String(); from == "" || f < from {
+				from = f
+			}
+			if t := md.To.String(); t > to {
+				to = t
+			}
+		}
 		for _, l := range byAccount[a] {
 			md.New = append(md.New, r.add(l))
 			md.Present = append(md.Present, l.IDs...)
 		}
 		r.batch.Deliveries = append(r.batch.Deliveries, *md)
 	}
-	if len(accounts) == 0 {
-		return nil
+	var stored []*store.ReviewLine
+	if len(active) > 0 {
+		if stored, err = tx.ReviewLines(ctx, store.ReviewLineQuery{Accounts: active, From: shiftDate(from, -7), To: to, Except: importID}); err != nil {
+			return err
+		}
 	}
-	stored, err := tx.ReviewLines(ctx, store.ReviewLineQuery{Accounts: accounts, From: shiftDate(from, -7), To: to, Except: importID})
-	if err != nil {
-		return err
+	if len(quiet) > 0 {
+		pending, err := tx.ReviewLines(ctx, store.ReviewLineQuery{Accounts: quiet, PendingOnly: true})
+		if err != nil {
+			return err
+		}
+		stored = append(stored, pending...)
+	}
+	if len(fresh) == 0 && len(stored) == 0 {
+		return nil // an exact re-delivery: nothing to review
 	}
 	for _, l := range stored {
 		r.batch.Stored = append(r.batch.Stored, r.add(l))
@@ -183,7 +194,13 @@ func shiftDate(s string, days int) string {
 // an open line); from and to bound the delivered dates ("" for none).
 func (r *round) run(ctx context.Context, s *Service, accounts []bankfeed.AccountID, from, to string) error {
 	tx := r.tx
-	open, err := tx.ReviewLines(ctx, store.ReviewLineQuery{Open: true})
+	// After a delivery, the open lines near its dates (the other side of
+	// a transfer, a line that may pair with a new one); for a rematch, all.
+	q := store.ReviewLineQuery{Open: true}
+	if from != "" {
+		q.From, q.To = shiftDate(from, -match.TransferDays-3), shiftDate(to, match.TransferDays+3)
+	}
+	open, err := tx.ReviewLines(ctx, q)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,10 @@ type ReviewLineQuery struct {
 	From, To string
 	// Except leaves out the lines of this import.
 	Except bankfeed.ImportID
-	Open   bool
+	// PendingOnly: of the accounts, only the open pending lines.
+	PendingOnly bool
+	// Open: the lines For Review, dated within [From, To] when given.
+	Open bool
 }
 
 const reviewLineSelect = `SELECT l.id, l.account_id, COALESCE(l.import_id, 0), l.fitid, l.posted_on, l.amount, COALESCE(l.amount_minor, 0), l.currency,
@@ -62,6 +65,15 @@ func (tx *Tx) ReviewLines(ctx context.Context, q ReviewLineQuery) ([]*ReviewLine
 		where, args = `l.import_id = ?`, []any{q.ImportID}
 	case q.Open:
 		where = `r.state = 'review'`
+		if q.From != "" {
+			where += ` AND l.posted_on >= ? AND l.posted_on <= ?`
+			args = []any{q.From, q.To}
+		}
+	case len(q.Accounts) > 0 && q.PendingOnly:
+		where = `l.account_id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(q.Accounts)), ", ") + `) AND l.pending = 1 AND r.state = 'review'`
+		for _, a := range q.Accounts {
+			args = append(args, a)
+		}
 	case len(q.Accounts) > 0:
 		ph := strings.TrimSuffix(strings.Repeat("?, ", len(q.Accounts)), ", ")
 		where = `l.account_id IN (` + ph + `) AND (r.state IS NULL OR r.state NOT IN ('merged', 'voided'))
