@@ -200,12 +200,44 @@ func (b *Books) batch(t match.Day, ds []match.Delivery) *match.Batch {
 		concerned[l.Account] = true
 		see(l.Day)
 	}
+	for _, l := range b.provisional(t) {
+		if bt.Provisional == nil {
+			bt.Provisional = map[int64]bool{}
+		}
+		bt.Provisional[l.Key] = true
+		bt.Open = append(bt.Open, b.copyLine(l))
+		concerned[l.Account] = true
+		see(l.Day)
+	}
 	for _, s := range b.openSplits() {
 		if concerned[s.Account] && s.Day >= lo-90 && s.Day <= hi+90 {
 			bt.Entries = append(bt.Entries, s.Entry)
 		}
 	}
 	return bt
+}
+
+// provisionalDays is how far back lines booked without review are offered
+// again to entries typed later (match.Batch.Provisional).
+const provisionalDays = 30
+
+// provisional are the lines booked without review that no one confirmed
+// since (an auto-add, a leg of an auto-paired transfer), dated within
+// provisionalDays of t, in creation order.
+func (b *Books) provisional(t match.Day) []*line {
+	var out []*line
+	for _, k := range b.order {
+		l := b.lines[k]
+		if l.by != "auto" || l.touched || l.Day < t-provisionalDays || (l.state != stAdded && l.state != stMatched) {
+			continue
+		}
+		if s := b.splits[l.split]; s != nil && !b.entries[s.entry].removed {
+			if o := b.entries[s.entry].origin; o == "rule" || o == "transfer" {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
 }
 
 func (b *Books) copyLine(l *line) match.Line {
@@ -298,6 +330,7 @@ func (b *Books) apply(p *match.Plan) {
 		b.unlink(l)
 		l.state = stVoided
 	}
+	b.replace(p)
 	// As the review service does: auto transfers first, then each line's
 	// plan (auto match, exclude, add, or the queue with a proposal).
 	for _, lp := range p.Lines {
@@ -352,6 +385,44 @@ func (b *Books) apply(p *match.Plan) {
 			b.m.bad("line %d had no plan", k)
 			l.state = stReview
 		}
+	}
+}
+
+// replace carries out the plans of provisional lines as
+// match.Batch.Provisional says: in ZoneAuto the entry made for the line is
+// deleted and the line linked to the plan's entry; the other leg of a
+// deleted auto transfer goes For Review unless its own plan links it.
+func (b *Books) replace(p *match.Plan) {
+	booked := map[int64]bool{} // the provisional lines, before any is replaced
+	for _, lp := range p.Lines {
+		if l := b.lines[lp.Line]; l != nil && (l.state == stAdded || l.state == stMatched) {
+			booked[l.Key] = true
+		}
+	}
+	for _, lp := range p.Lines {
+		l := b.lines[lp.Line]
+		if !booked[lp.Line] || lp.Zone != match.ZoneAuto {
+			continue
+		}
+		s := b.splits[lp.Entry]
+		if s == nil || s.line != 0 {
+			b.m.bad("provisional line %d replaced by split %d that is not open", l.Key, lp.Entry)
+			continue
+		}
+		if made := b.splits[l.split]; made != nil {
+			e := b.entries[made.entry]
+			e.removed = true
+			for _, k := range e.splits {
+				if o := b.lines[b.splits[k].line]; o != nil && o != l {
+					o.split, o.state, o.by = 0, stReview, ""
+				}
+				b.splits[k].line = 0
+			}
+		}
+		l.plan = lp
+		b.m.autoMatch(b, l, s)
+		b.link(l, s, "auto")
+		l.state = stMatched
 	}
 }
 

@@ -21,7 +21,7 @@ func Run(w *World, twice bool) *Metrics {
 		}
 		n := len(b.entries)
 		b.typeEntries(t, true)
-		if len(b.entries) > n && len(b.queue()) > 0 {
+		if len(b.entries) > n && (len(b.queue()) > 0 || len(b.provisional(t)) > 0) {
 			b.round(t, nil)
 		}
 		b.resolve(t)

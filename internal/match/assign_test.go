@@ -200,3 +200,70 @@ func TestLabelsAndAdd(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestProvisional(t *testing.T) {
+	labels := labeler{"BLUE BOTTLE COFFEE": {Category: "Meals", Confidence: 1}, "TRANSFER TO SAV": {Transfer: "Savings"}}
+	tests := []struct {
+		name        string
+		lines       []Line
+		provisional []int64
+		entries     []Entry
+		want        []LinePlan
+	}{
+		{
+			name:        "an entry typed 2 days before the line replaces the made one below the bar",
+			lines:       []Line{open(1, D0+2, -1000, "BLUE BOTTLE COFFEE")},
+			provisional: []int64{1},
+			entries:     []Entry{entry(10, D0, -1000, "Blue Bottle Coffee")},
+			want:        []LinePlan{{Line: 1, Zone: ZoneAuto, Entry: 10, Score: 8}},
+		},
+		{
+			name:        "an entry dated after the line is another purchase: suggested only",
+			lines:       []Line{open(1, D0, -1000, "BLUE BOTTLE COFFEE")},
+			provisional: []int64{1},
+			entries:     []Entry{entry(10, D0+2, -1000, "Blue Bottle Coffee")},
+			want:        []LinePlan{{Line: 1, Zone: ZoneSuggest, Entry: 10, Score: 8}},
+		},
+		{
+			name:        "another amount: suggested only",
+			lines:       []Line{open(1, D0+2, -1000, "BLUE BOTTLE COFFEE")},
+			provisional: []int64{1},
+			entries:     []Entry{entry(10, D0, -1100, "Blue Bottle Coffee")},
+			want:        []LinePlan{{Line: 1, Zone: ZoneSuggest, Entry: 10, Score: 5}},
+		},
+		{
+			name:        "a line of the queue nearer the entry wins it",
+			lines:       []Line{open(1, D0+2, -1000, "BLUE BOTTLE COFFEE"), open(2, D0, -1000, "BLUE BOTTLE COFFEE")},
+			provisional: []int64{1},
+			entries:     []Entry{entry(10, D0, -1000, "Blue Bottle Coffee")},
+			want:        []LinePlan{{Line: 1, Zone: ZoneNew, Score: 8}, {Line: 2, Zone: ZoneAuto, Entry: 10, Score: 10, RunnerUp: 8}},
+		},
+		{
+			name: "never added, excluded or paired as a transfer",
+			lines: []Line{open(1, D0, -1000, "BLUE BOTTLE COFFEE"), open(2, D0, -5000, "TRANSFER TO SAV"),
+				{Key: 3, Account: 2, Day: D0, Amount: 5000, Text: "TRANSFER FROM CHK"}},
+			provisional: []int64{1, 2},
+			want:        []LinePlan{{Line: 1, Zone: ZoneNew}, {Line: 2, Zone: ZoneNew}, {Line: 3, Zone: ZoneNew}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &Batch{Open: tt.lines, Entries: tt.entries, Labeler: labels, Provisional: map[int64]bool{}}
+			for _, k := range tt.provisional {
+				b.Provisional[k] = true
+			}
+			p := Process(b)
+			if diff := cmp.Diff(tt.want, p.Lines, plansOnly); diff != "" {
+				t.Errorf("plans (-want +got):\n%s", diff)
+			}
+			for _, lp := range p.Lines {
+				if b.Provisional[lp.Line] && (lp.Add || lp.Exclude) {
+					t.Errorf("provisional line %d: add %v, exclude %v", lp.Line, lp.Add, lp.Exclude)
+				}
+			}
+			if len(p.Transfers) != 0 {
+				t.Errorf("transfers %+v, want none", p.Transfers)
+			}
+		})
+	}
+}

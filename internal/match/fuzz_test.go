@@ -62,7 +62,14 @@ func smallBatch(seed uint64, size uint8) *Batch {
 		b.Stored = append(b.Stored, line(next()))
 	}
 	for range r.IntN(n) {
-		b.Open = append(b.Open, line(next()))
+		l := line(next())
+		if r.IntN(4) == 0 {
+			if b.Provisional == nil {
+				b.Provisional = map[int64]bool{}
+			}
+			b.Provisional[l.Key] = true
+		}
+		b.Open = append(b.Open, l)
 	}
 	for i := range r.IntN(2 * n) {
 		l := line(0)
@@ -133,8 +140,12 @@ func checkPlan(t *testing.T, b *Batch, p *Plan) {
 			t.Fatalf("line %d new with entry %d", lp.Line, lp.Entry)
 		case lp.Zone != ZoneNew && entries[lp.Entry]:
 			t.Fatalf("entry %d assigned twice", lp.Entry)
-		case lp.Zone == ZoneAuto && (lp.Score < AutoScore || lp.Score-lp.RunnerUp < AutoMargin):
+		case lp.Zone == ZoneAuto && lp.Score-lp.RunnerUp < AutoMargin:
 			t.Fatalf("line %d auto at %v over %v", lp.Line, lp.Score, lp.RunnerUp)
+		case lp.Zone == ZoneAuto && lp.Score < AutoScore && !b.Provisional[lp.Line]:
+			t.Fatalf("line %d auto at %v", lp.Line, lp.Score)
+		case b.Provisional[lp.Line] && (lp.Add || lp.Exclude):
+			t.Fatalf("provisional line %d added %v, excluded %v", lp.Line, lp.Add, lp.Exclude)
 		case lp.Zone == ZoneSuggest && lp.Score < SuggestScore:
 			t.Fatalf("line %d suggested at %v", lp.Line, lp.Score)
 		case lp.Add && (lp.Zone != ZoneNew || lp.Exclude):
@@ -146,7 +157,7 @@ func checkPlan(t *testing.T, b *Batch, p *Plan) {
 	for _, tr := range p.Transfers {
 		for _, k := range []int64{tr.Out, tr.In} {
 			lp := planned[k]
-			if lp == nil || inTransfer[k] || lp.Zone != ZoneNew || lp.Add {
+			if lp == nil || inTransfer[k] || lp.Zone != ZoneNew || lp.Add || b.Provisional[k] {
 				t.Fatalf("transfer %+v: line %d not a new plan, in two transfers, or added", tr, k)
 			}
 			inTransfer[k] = true

@@ -27,6 +27,29 @@ type Batch struct {
 	// TransferPairs are pairs of own feed accounts the user confirmed a
 	// transfer between before: a pair found between them is auto-paired.
 	TransferPairs map[[2]int64]bool
+	// Provisional are keys of lines in Open that were booked without
+	// review (auto-added, or one leg of an auto-paired transfer) and that
+	// no person has confirmed since; the entry made for them is not in
+	// Entries. They are offered to the entries like the lines of the
+	// queue, so that an entry a person types after the import can claim
+	// its line instead of doubling it; the caller passes those of the
+	// last 30 days.
+	//
+	// Process never sets Add or Exclude on a provisional line and never
+	// puts one in a Transfer. Its plan means one thing: in ZoneAuto, the
+	// caller replaces the entry made automatically by the plan's Entry:
+	// it deletes the made entry (for an auto-paired transfer, the whole
+	// transfer: the other leg goes For Review unless its own plan links
+	// it too) and links the line to Entry, as an auto match. A provisional
+	// line is in ZoneAuto at the auto bar (AutoScore, AutoMargin), or when
+	// its entry has the line's exact amount, a payee that agrees
+	// (similarity ≥ GrowthSimilarity), is dated 0 to ProvisionalDays days
+	// before the line (a bank posts a purchase on its day or later) and
+	// has no competitor within AutoMargin: the made entry was only the
+	// engine's guess, the typed one the person's word. In any other
+	// zone the caller changes nothing (Entry and Score are for
+	// information).
+	Provisional map[int64]bool
 }
 
 // Merge says a new line is the same bank transaction as a stored one: its

@@ -4,6 +4,11 @@ package match
 // with no candidate is added without review.
 const AddConfidence = 0.9
 
+// ProvisionalDays is the largest |Δdays| between a provisional line and an
+// entry of its amount and payee that replaces its made entry below the
+// auto bar (Batch.Provisional).
+const ProvisionalDays = 3
+
 // Process decides about one batch: it merges new lines that are stored
 // lines under another id (a re-key, a pending line that posted), voids
 // pending lines gone for over 7 days, scores the other new lines and the
@@ -17,7 +22,8 @@ const AddConfidence = 0.9
 // another line) in Score and the second best in RunnerUp. Add is set only
 // when no candidate at all scored SuggestScore and the line is in no
 // transfer. The Labeler is called once per planned line, in plan order, on
-// a copy of the line.
+// a copy of the line. Provisional lines are planned as Batch.Provisional
+// says.
 func Process(b *Batch) *Plan {
 	plan := &Plan{}
 	if b == nil {
@@ -74,7 +80,8 @@ func Process(b *Batch) *Plan {
 			p.Score = float64(m.score[i])
 			p.RunnerUp = float64(m.runnerUp[i])
 			p.Zone = ZoneSuggest
-			if p.Score >= AutoScore && (!m.hasRU[i] || p.Score-p.RunnerUp >= AutoMargin) {
+			clear := !m.hasRU[i] || p.Score-p.RunnerUp >= AutoMargin
+			if clear && (p.Score >= AutoScore || (b.Provisional[l.Key] && ix.replaces(tx, &infos[i], e))) {
 				p.Zone = ZoneAuto
 			}
 		} else if t := &m.best[i]; t.n > 0 {
@@ -87,6 +94,9 @@ func Process(b *Batch) *Plan {
 			c := *l
 			p.Labels = b.Labeler.Label(&c)
 		}
+		if b.Provisional[l.Key] {
+			continue // booked already: only an entry may claim it
+		}
 		p.Exclude = p.Labels.Exclude
 		noCandidate := m.best[i].n == 0 || m.best[i].s1 < SuggestScore
 		p.Add = p.Zone == ZoneNew && noCandidate && !p.Exclude &&
@@ -94,7 +104,7 @@ func Process(b *Batch) *Plan {
 	}
 
 	var paired []bool
-	plan.Transfers, paired = transfers(lines, plan.Lines, b.TransferPairs)
+	plan.Transfers, paired = transfers(lines, plan.Lines, b.TransferPairs, b.Provisional)
 	for i := range plan.Lines {
 		if paired[i] {
 			plan.Lines[i].Add = false

@@ -134,3 +134,14 @@ func (ix *entryIndex) score(tx *textIndex, l *lineInfo, p int32, dd Day, exact, 
 	}
 	return s, true
 }
+
+// replaces reports whether the entry at position p may replace the entry
+// made for provisional line l below the auto bar: the exact amount, a
+// payee that agrees, the line dated 0 to ProvisionalDays after the entry
+// (a bank posts a purchase on its day or later; a line before the entry
+// is likely an earlier purchase of the same) (Batch.Provisional).
+func (ix *entryIndex) replaces(tx *textIndex, l *lineInfo, p int32) bool {
+	dd := l.day - ix.day[p]
+	return l.amt == ix.amt[p] && dd >= 0 && dd <= ProvisionalDays &&
+		similarity(tx.set(l.payee), tx.set(ix.payee[p])) >= GrowthSimilarity
+}

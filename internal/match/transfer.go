@@ -6,7 +6,7 @@ import (
 )
 
 // Transfers between own accounts: among the lines left without a ledger
-// candidate (ZoneNew) and not excluded, money out of one account paired
+// candidate (ZoneNew), not excluded and not provisional, money out of one account paired
 // with the same amount into another account within TransferDays.
 //
 // A pair is unambiguous when each side has exactly one candidate. It is
@@ -61,7 +61,7 @@ func HasTransferWord(text string) bool {
 
 // transfers pairs the legs among lines (with their plans, in plan order);
 // paired tells which lines are in a pair.
-func transfers(lines []*Line, plans []LinePlan, known map[[2]int64]bool) (ts []Transfer, paired []bool) {
+func transfers(lines []*Line, plans []LinePlan, known map[[2]int64]bool, provisional map[int64]bool) (ts []Transfer, paired []bool) {
 	type leg struct {
 		i    int  // place in lines
 		word bool // a transfer word in the descriptor
@@ -73,7 +73,7 @@ func transfers(lines []*Line, plans []LinePlan, known map[[2]int64]bool) (ts []T
 	var outs []int
 	for i, l := range lines {
 		p := &plans[i]
-		if p.Zone != ZoneNew || p.Exclude || l.Amount == 0 {
+		if p.Zone != ZoneNew || p.Exclude || l.Amount == 0 || provisional[l.Key] {
 			continue
 		}
 		if l.Amount > 0 {
