@@ -94,7 +94,7 @@ func TestAssign(t *testing.T) {
 			name:    "new below 4: the best score is told, no entry",
 			lines:   []Line{open(1, D0+10, -1000, "SHELL OIL")},
 			entries: []Entry{entry(10, D0, -1000, "Blue Bottle")},
-			want:    []LinePlan{{Line: 1, Zone: ZoneNew, Score: 4 - 1 - 2}},
+			want:    []LinePlan{{Line: 1, Zone: ZoneNew, Score: 4 - 1}},
 		},
 		{
 			name:  "new: no candidate",
@@ -146,7 +146,11 @@ func TestPayeeOf(t *testing.T) {
 	if p := Process(b).Lines[0]; p.Zone != ZoneAuto || p.Score != 10 {
 		t.Errorf("plan %+v, want auto at 10", p)
 	}
-	b.PayeeOf = func(string) string { return "" } // nothing learned: the descriptor
+	b.PayeeOf = func(string) string { return "" } // nothing learned: the descriptor, unknown
+	if p := Process(b).Lines[0]; p.Zone != ZoneSuggest || p.Score != 7 {
+		t.Errorf("plan %+v, want suggest at 7", p)
+	}
+	b.PayeeOf = func(string) string { return "Shell" } // a known other payee
 	if p := Process(b).Lines[0]; p.Zone != ZoneSuggest || p.Score != 5 {
 		t.Errorf("plan %+v, want suggest at 5", p)
 	}

@@ -279,6 +279,11 @@ func TestTokensAndSimilarity(t *testing.T) {
 		{"SHELL OIL 57442", "CHEVRON 0091", []string{"SHELL", "OIL"}, 0},
 		{"BLUE BOTTLE", "BLUE RIDGE", []string{"BLUE", "BOTTLE"}, 0.5},
 		{"1234 5678", "XXXX", nil, 0},
+		{"WHOLEFDS MKT #3904", "Whole Foods", []string{"WHOLEFDS", "MKT"}, 0.8},
+		{"OFFICEDEPOT.COM 7351", "Office Depot", []string{"OFFICEDEPOT", "COM"}, 0.8},
+		{"SHELLYS DINER", "Shell", []string{"SHELLYS", "DINER"}, 0},
+		{"STARK INDUSTRIES", "Starbucks", []string{"STARK", "INDUSTRIES"}, 0},
+		{"TRADERVICS 12", "Trader Joe's", []string{"TRADERVICS"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.a, func(t *testing.T) {

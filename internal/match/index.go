@@ -34,9 +34,10 @@ type entryIndex struct {
 
 // Entry flags.
 const (
-	hasCheck  = 1 << iota
-	hasRef    // a reference
-	ambiguous // a repeat purchase: see repeatDays
+	hasCheck   = 1 << iota
+	hasRef     // a reference
+	ambiguous  // a repeat purchase: see repeatDays
+	isTransfer // the mirror leg of a transfer
 )
 
 // groupKey is an account and a sign.
@@ -181,6 +182,9 @@ func buildIndex(entries []Entry, tx *textIndex) *entryIndex {
 			if r := normRef(e.Ref); r != "" {
 				ix.ref[p] = r
 				ix.flags[p] |= hasRef
+			}
+			if e.Transfer {
+				ix.flags[p] |= isTransfer
 			}
 		}
 		slices.SortFunc(g.checks, func(a, b int32) int { return cmp.Or(cmp.Compare(ix.day[a], ix.day[b]), cmp.Compare(a, b)) })

@@ -50,22 +50,7 @@ func Process(b *Batch) *Plan {
 	infos := make([]lineInfo, len(lines))
 	keys := make([]int64, len(lines))
 	for i, l := range lines {
-		payee := ""
-		if b.PayeeOf != nil {
-			payee = b.PayeeOf(l.Text)
-		}
-		if payee == "" {
-			payee = l.Text
-		}
-		infos[i] = lineInfo{
-			account: l.Account,
-			day:     l.Day,
-			amt:     abs(l.Amount),
-			out:     l.Amount < 0,
-			payee:   tx.intern(payee),
-			check:   normCheck(l.Check),
-			ref:     normRef(l.Ref),
-		}
+		infos[i] = newLineInfo(l, b.PayeeOf, tx)
 		keys[i] = l.Key
 	}
 	ix := buildIndex(b.Entries, tx)
@@ -111,4 +96,20 @@ func Process(b *Batch) *Plan {
 		}
 	}
 	return plan
+}
+
+// linePayee is what a line says of its payee: the payee learned for its
+// descriptor (learned), else the descriptor. A descriptor that is only a
+// check word and a number ("CHECK 1054") names no payee, learned or not:
+// what was learned from it came from another check.
+func linePayee(l *Line, payeeOf func(string) string) (payee string, learned bool) {
+	if checkOnly(l.Text) {
+		return "", false
+	}
+	if payeeOf != nil {
+		if p := payeeOf(l.Text); p != "" {
+			return p, true
+		}
+	}
+	return l.Text, false
 }

@@ -55,8 +55,10 @@ func dateScore(dd Day) float64 {
 	}
 }
 
-// payeeScore is the payee term for a similarity; known: both sides have a
-// payee (some token left after normalizing).
+// payeeScore is the payee term for a similarity; known: the line's payee
+// was learned for its descriptor and the entry has a payee, so a low
+// similarity means a known other payee (a descriptor nothing was learned
+// for may just be the bank's spelling of the entry's payee: unknown).
 func payeeScore(sim float64, known bool) float64 {
 	switch {
 	case sim >= 0.8:
@@ -71,13 +73,30 @@ func payeeScore(sim float64, known bool) float64 {
 
 // lineInfo is a line as the candidate search reads it.
 type lineInfo struct {
-	account int64
-	day     Day
-	amt     int64 // absolute amount
-	out     bool  // money out
-	payee   int32 // text id: the learned payee, else the descriptor
-	check   string
-	ref     string
+	account  int64
+	day      Day
+	amt      int64 // absolute amount
+	out      bool  // money out
+	payee    int32 // text id: the learned payee, else the descriptor ("" for a check's)
+	learned  bool  // payee was learned for the descriptor
+	transfer bool  // a transfer word in the descriptor
+	check    string
+	ref      string
+}
+
+func newLineInfo(l *Line, payeeOf func(string) string, tx *textIndex) lineInfo {
+	payee, learned := linePayee(l, payeeOf)
+	return lineInfo{
+		account:  l.Account,
+		day:      l.Day,
+		amt:      abs(l.Amount),
+		out:      l.Amount < 0,
+		payee:    tx.intern(payee),
+		learned:  learned,
+		transfer: HasTransferWord(l.Text),
+		check:    normCheck(l.Check),
+		ref:      normRef(l.Ref),
+	}
 }
 
 // amountFits is the amount part of blocking: exact, within the fee
@@ -109,11 +128,7 @@ func (ix *entryIndex) score(tx *textIndex, l *lineInfo, p int32, dd Day, exact, 
 		}
 		checkEq = true
 	}
-	lp, ep := tx.set(l.payee), tx.set(ix.payee[p])
-	if grown && lp.sig&ep.sig == 0 {
-		return 0, false
-	}
-	sim := similarity(lp, ep)
+	sim, known := ix.payeeSim(tx, l, p)
 	if grown && sim < GrowthSimilarity {
 		return 0, false
 	}
@@ -125,7 +140,7 @@ func (ix *entryIndex) score(tx *textIndex, l *lineInfo, p int32, dd Day, exact, 
 	if checkEq {
 		s += scoreCheck
 	}
-	s += payeeScore(sim, len(lp.ids) > 0 && len(ep.ids) > 0)
+	s += payeeScore(sim, known)
 	if l.ref != "" && flags&hasRef != 0 && l.ref == ix.ref[p] {
 		s += scoreRef
 	}
@@ -142,6 +157,24 @@ func (ix *entryIndex) score(tx *textIndex, l *lineInfo, p int32, dd Day, exact, 
 // is likely an earlier purchase of the same) (Batch.Provisional).
 func (ix *entryIndex) replaces(tx *textIndex, l *lineInfo, p int32) bool {
 	dd := l.day - ix.day[p]
-	return l.amt == ix.amt[p] && dd >= 0 && dd <= ProvisionalDays &&
-		similarity(tx.set(l.payee), tx.set(ix.payee[p])) >= GrowthSimilarity
+	if l.amt != ix.amt[p] || dd < 0 || dd > ProvisionalDays {
+		return false
+	}
+	sim, _ := ix.payeeSim(tx, l, p)
+	return sim >= GrowthSimilarity
+}
+
+// payeeSim is how well line l and the entry at position p agree on the
+// payee, and whether a disagreement means a known other payee. The mirror
+// leg of a transfer has no payee of its own: a transfer word in the line
+// agrees with it, and nothing else is evidence either way.
+func (ix *entryIndex) payeeSim(tx *textIndex, l *lineInfo, p int32) (sim float64, known bool) {
+	if ix.flags[p]&isTransfer != 0 {
+		if l.transfer {
+			return 1, false
+		}
+		return 0, false
+	}
+	lp, ep := tx.set(l.payee), tx.set(ix.payee[p])
+	return similarity(lp, ep), l.learned && len(lp.ids) > 0 && len(ep.ids) > 0
 }

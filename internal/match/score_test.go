@@ -10,12 +10,7 @@ import (
 func bestScore(l Line, payeeOf func(string) string, entries ...Entry) (float64, bool) {
 	tx := newTextIndex()
 	ix := buildIndex(entries, tx)
-	payee := l.Text
-	if payeeOf != nil && payeeOf(l.Text) != "" {
-		payee = payeeOf(l.Text)
-	}
-	info := lineInfo{account: l.Account, day: l.Day, amt: abs(l.Amount), out: l.Amount < 0,
-		payee: tx.intern(payee), check: normCheck(l.Check), ref: normRef(l.Ref)}
+	info := newLineInfo(&l, payeeOf, tx)
 	m := match([]lineInfo{info}, []int64{l.Key}, ix, tx)
 	return float64(m.best[0].s1), m.best[0].n > 0
 }
@@ -53,7 +48,22 @@ func TestScore(t *testing.T) {
 		{name: "money in against money out: out", f: func(l *Line, _ *Entry) { l.Amount = 10000 }},
 		{name: "another account: out", f: func(l *Line, _ *Entry) { l.Account = 2 }},
 		{name: "payee half alike", f: func(l *Line, _ *Entry) { l.Text = "BLUE RIDGE" }, want: 4 + 3 + 1.5, wantOK: true},
-		{name: "another payee", f: func(l *Line, _ *Entry) { l.Text = "SHELL OIL 1234" }, want: 4 + 3 - 2, wantOK: true},
+		{name: "another descriptor, nothing learned: unknown", f: func(l *Line, _ *Entry) { l.Text = "SHELL OIL 1234" }, want: 4 + 3, wantOK: true},
+		{
+			name:    "a known other payee",
+			f:       func(l *Line, _ *Entry) { l.Text = "SHELL OIL 1234" },
+			payeeOf: func(string) string { return "Shell" },
+			want:    4 + 3 - 2, wantOK: true,
+		},
+		{name: "the bank's abbreviation", f: func(l *Line, e *Entry) { l.Text, e.Payee = "WHOLEFDS MKT #3904", "Whole Foods" }, want: 4 + 3 + 3, wantOK: true},
+		{
+			name:    "a check's descriptor names no payee, whatever was learned from another check",
+			f:       func(l *Line, e *Entry) { l.Text, l.Check, e.Check, e.Payee = "CHECK 1054", "1054", "1054", "Landlord" },
+			payeeOf: func(string) string { return "Mike's Plumbing" },
+			want:    4 + 3 + 5, wantOK: true,
+		},
+		{name: "a transfer's mirror leg and a transfer word", f: func(l *Line, e *Entry) { l.Text, e.Payee, e.Transfer = "ONLINE TRANSFER TO SAV 123", "", true }, want: 4 + 3 + 3, wantOK: true},
+		{name: "a transfer's mirror leg, no transfer word", f: func(l *Line, e *Entry) { l.Text, e.Payee, e.Transfer = "DEPOSIT 123", "Savings", true }, want: 4 + 3, wantOK: true},
 		{name: "payee unknown", f: func(_ *Line, e *Entry) { e.Payee = "" }, want: 4 + 3, wantOK: true},
 		{
 			name: "learned payee of the descriptor",

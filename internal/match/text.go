@@ -13,6 +13,16 @@ import (
 // dates, amounts), card masks (XXXX1234, 1234XXXX5678) and a few words
 // banks add to every card line (POS, DEBIT, PURCHASE...), which would
 // otherwise make unrelated lines look alike.
+//
+// Banks also run words together and abbreviate them (WHOLEFDS for WHOLE
+// FOODS, OFFICEDEPOT.COM for OFFICE DEPOT), which shares no token. So when
+// containment is under abbrevSimilarity, the texts' letters are compared
+// squashed (the letters of their tokens, in order, without spaces): they
+// count as abbrevSimilarity alike when their squashed letters begin with
+// the same abbrevPrefix letters, and the first token of one is longer than
+// the other's first token (it spans a word of the other) and is a
+// subsequence of the other's squashed letters (letters dropped, none
+// added). BLUE BOTTLE and BLUE RIDGE, or SHELL and SHELLYS DINER, are not.
 
 // noise are tokens that say how a line was paid, never who was paid.
 var noise = map[string]bool{
@@ -67,6 +77,25 @@ func forEachToken(s string, raw bool, f func(string)) {
 	flush()
 }
 
+// checkWords are the words of a check's descriptor.
+var checkWords = map[string]bool{"CHECK": true, "CHK": true, "CHEQUE": true, "CK": true, "NO": true, "NUMBER": true, "PAID": true}
+
+// checkOnly reports whether a descriptor is only check words and numbers
+// (CHECK 1054, CHK# 0042): it names no payee.
+func checkOnly(s string) bool {
+	word, other := false, false
+	forEachToken(s, true, func(t string) {
+		switch {
+		case t == "CHECK" || t == "CHK" || t == "CHEQUE":
+			word = true
+		case checkWords[t] || strings.Trim(t, "0123456789") == "":
+		default:
+			other = true
+		}
+	})
+	return word && !other
+}
+
 // keep reports whether a token says something of the payee.
 func keep(t string) bool {
 	digits, xs := 0, 0
@@ -89,12 +118,22 @@ func keep(t string) bool {
 	return !noise[t]
 }
 
+// Abbreviations: how many leading letters two squashed texts share at least,
+// and the similarity they then count as.
+const (
+	abbrevPrefix     = 4
+	abbrevSimilarity = 0.8
+)
+
 // tokenSet is a text's normalized tokens as sorted vocabulary ids, with a
 // 64-bit signature (one bit per token id mod 64): two sets whose signatures
-// share no bit share no token.
+// share no bit share no token. sq is the letters of its tokens in order,
+// first the letters of its first token, for abbreviations.
 type tokenSet struct {
-	ids []uint32
-	sig uint64
+	ids   []uint32
+	sig   uint64
+	sq    string
+	first string
 }
 
 // textIndex interns texts and tokens, so each distinct text is tokenized
@@ -116,6 +155,7 @@ func (x *textIndex) intern(s string) int32 {
 		return id
 	}
 	var ts tokenSet
+	var sq []byte
 	forEachToken(s, false, func(t string) {
 		v, ok := x.vocab[t]
 		if !ok {
@@ -123,7 +163,17 @@ func (x *textIndex) intern(s string) int32 {
 			x.vocab[t] = v
 		}
 		ts.ids = append(ts.ids, v)
+		n := len(sq)
+		for i := 0; i < len(t); i++ {
+			if c := t[i]; c >= 'A' && c <= 'Z' {
+				sq = append(sq, c)
+			}
+		}
+		if n == 0 {
+			ts.first = string(sq)
+		}
 	})
+	ts.sq = string(sq)
 	slices.Sort(ts.ids)
 	ts.ids = slices.Compact(ts.ids)
 	for _, v := range ts.ids {
@@ -137,9 +187,48 @@ func (x *textIndex) intern(s string) int32 {
 
 func (x *textIndex) set(id int32) *tokenSet { return &x.sets[id] }
 
-// similarity is |A∩B| / min(|A|, |B|), 0 when either is empty.
+// similarity is |A∩B| / min(|A|, |B|), 0 when either is empty, raised to
+// abbrevSimilarity when one abbreviates the other.
 func similarity(a, b *tokenSet) float64 {
-	if len(a.ids) == 0 || len(b.ids) == 0 || a.sig&b.sig == 0 {
+	if len(a.ids) == 0 || len(b.ids) == 0 {
+		return 0
+	}
+	c := containment(a, b)
+	if c < abbrevSimilarity && abbreviates(a, b) {
+		return abbrevSimilarity
+	}
+	return c
+}
+
+// abbreviates: the squashed letters of a and b share their first
+// abbrevPrefix letters, and the first token of one spans the other's first
+// token and is a subsequence of the other's letters.
+func abbreviates(a, b *tokenSet) bool {
+	if len(a.sq) < abbrevPrefix || len(b.sq) < abbrevPrefix || a.sq[:abbrevPrefix] != b.sq[:abbrevPrefix] {
+		return false
+	}
+	return spans(a, b) || spans(b, a)
+}
+
+// spans: the first token of a is longer than b's and is b's squashed
+// letters with letters dropped.
+func spans(a, b *tokenSet) bool {
+	s, t := a.first, b.sq
+	if len(s) <= len(b.first) {
+		return false
+	}
+	i := 0
+	for j := 0; i < len(s) && j < len(t); j++ {
+		if s[i] == t[j] {
+			i++
+		}
+	}
+	return i == len(s)
+}
+
+// containment is |A∩B| / min(|A|, |B|) of two sets that are not empty.
+func containment(a, b *tokenSet) float64 {
+	if a.sig&b.sig == 0 {
 		return 0
 	}
 	if len(a.ids) == 1 && len(b.ids) == 1 {
