@@ -12,8 +12,12 @@ import (
 // stored line whose ids are all missing from a delivery that covers its
 // date, or an open pending line missing from the delivery, is paired one
 // to one with an unknown incoming line that looks like it (same amount, a
-// day or two apart, a similar descriptor; for a pending line a few days
-// and a tip of up to 30%).
+// day or two apart, a similar descriptor; for a pending line, a posted
+// line a few days later with a tip of up to 30%). Descriptors whose
+// normalized tokens are the same (even none: WITHDRAWAL 5294731) are
+// alike, and the very same text is preferred to a look-alike. Two pending
+// lines never merge by fingerprint: a new pending line like a stored one
+// is a second purchase.
 //
 // Safety rules, from the field (design note §6): ids present together in one
 // delivery never merge with each other (new lines are merged only with
@@ -242,10 +246,18 @@ func fingerprint(l, s *Line, lt, st *tokenSet) (float64, bool) {
 		if l.Pending || !exact || dd > rekeyDays {
 			return 0, false
 		}
-	} else if dd > pendingDays {
+	} else if l.Pending || dd > pendingDays {
+		// A pending line is settled by a posted one only: a new pending
+		// line is another purchase (the same one would carry its id).
 		return 0, false
 	}
 	sim := similarity(lt, st)
+	same := slices.Equal(lt.ids, st.ids)
+	if same {
+		// The same descriptor, or two that say nothing but numbers
+		// (WITHDRAWAL 5294731): as alike as can be.
+		sim = 1
+	}
 	switch {
 	case exact && sim >= rekeySim:
 	case !exact && s.Pending && tipped(s.Amount, l.Amount) && sim >= pendingTipSim:
@@ -255,6 +267,9 @@ func fingerprint(l, s *Line, lt, st *tokenSet) (float64, bool) {
 	score := sim - 0.1*float64(dd)
 	if exact {
 		score += 2
+	}
+	if l.Text == s.Text {
+		score += 0.5 // the bank's very words: rather this one than a look-alike
 	}
 	return score, true
 }

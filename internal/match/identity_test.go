@@ -155,10 +155,22 @@ func TestIdentity(t *testing.T) {
 			wantLines: 1,
 		},
 		{
-			name: "pending re-keyed as pending",
+			name: "a new pending line like a stored pending one is another purchase",
 			in: Batch{Today: D0 + 3, Stored: []Line{olive},
 				Deliveries: []Delivery{delivery(D0-5, D0+3, nil, pending(10, "Q", D0+1, -2000, "OLIVE GARDEN"))}},
+			wantLines: 1,
+		},
+		{
+			name: "a descriptor of numbers only re-keyed: the same (empty) tokens are alike",
+			in: Batch{Today: D0 + 3, Stored: []Line{posted(2, "A", D0, -45000, "WITHDRAWAL 5294731")},
+				Deliveries: []Delivery{delivery(D0-5, D0+3, nil, posted(10, "B", D0, -45000, "WITHDRAWAL 5294731"))}},
 			wantMerges: []Merge{{New: 10, Old: 2, Why: "rekey"}},
+		},
+		{
+			name: "a posted line settles the pending line of its very words before a look-alike",
+			in: Batch{Today: D0 + 3, Stored: []Line{pending(2, "P", D0+1, -525, "SQ *BLUE BOTTLE COFFEE 0800"), pending(3, "Q", D0, -525, "SQ *BLUE BOTTLE COFFEE")},
+				Deliveries: []Delivery{delivery(D0-5, D0+3, nil, posted(10, "B", D0+1, -525, "SQ *BLUE BOTTLE COFFEE"))}},
+			wantMerges: []Merge{{New: 10, Old: 3, Why: "pending"}},
 		},
 		{
 			name: "the provider's pending link wins over a fingerprint",
