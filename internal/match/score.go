@@ -9,6 +9,11 @@ package match
 // bank added), or the entry's grown by at most 30% when the payees agree
 // (a tip, a final hotel bill). Check numbers that both sides carry and
 // that differ rule the candidate out.
+//
+// Equal check numbers on a line dated on or after its entry take no date
+// penalty (a check is cashed after it is written, often weeks after), and
+// an equal check number or reference lifts the repeat-purchase penalty:
+// the number tells the repeats apart.
 
 // Blocking bounds.
 const (
@@ -136,15 +141,23 @@ func (ix *entryIndex) score(tx *textIndex, l *lineInfo, p int32, dd Day, exact, 
 	if exact {
 		s = scoreExact
 	}
-	s += dateScore(dd)
+	date := dateScore(dd)
+	if checkEq && l.day >= ix.day[p] {
+		// A check is cashed days or weeks after it is written: no
+		// penalty for that wait.
+		date = max(date, 0)
+	}
+	s += date
 	if checkEq {
 		s += scoreCheck
 	}
 	s += payeeScore(sim, known)
-	if l.ref != "" && flags&hasRef != 0 && l.ref == ix.ref[p] {
+	refEq := l.ref != "" && flags&hasRef != 0 && l.ref == ix.ref[p]
+	if refEq {
 		s += scoreRef
 	}
-	if flags&ambiguous != 0 {
+	if flags&ambiguous != 0 && !checkEq && !refEq {
+		// A check number or reference tells repeats apart.
 		s += scoreRepeat
 	}
 	return s, true
