@@ -69,7 +69,7 @@ func TestAssign(t *testing.T) {
 			entries: []Entry{entry(10, D0, -1000, "Blue Bottle Coffee"), entry(11, D0+12, -1000, "Blue Bottle Coffee")},
 			want: []LinePlan{
 				{Line: 1, Zone: ZoneAuto, Entry: 10, Score: 9, RunnerUp: 7},
-				{Line: 2, Zone: ZoneSuggest, Entry: 11, Score: 7, RunnerUp: 7},
+				{Line: 2, Zone: ZoneSuggest, Entry: 11, Score: 6, RunnerUp: 7},
 			},
 		},
 		{

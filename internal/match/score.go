@@ -10,6 +10,11 @@ package match
 // (a tip, a final hotel bill). Check numbers that both sides carry and
 // that differ rule the candidate out.
 //
+// The date term reads |Δdays| as the design note's table, one day more
+// for a line dated before its entry: a bank posts a purchase on its day
+// or later, so a line before the entry is as likely another purchase of
+// the same as a line a day further after it.
+//
 // Equal check numbers on a line dated on or after its entry take no date
 // penalty (a check is cashed after it is written, often weeks after), and
 // an equal check number or reference lifts the repeat-purchase penalty:
@@ -142,6 +147,9 @@ func (ix *entryIndex) score(tx *textIndex, l *lineInfo, p int32, dd Day, exact, 
 		s = scoreExact
 	}
 	date := dateScore(dd)
+	if l.day < ix.day[p] {
+		date = dateScore(dd + 1)
+	}
 	if checkEq && l.day >= ix.day[p] {
 		// A check is cashed days or weeks after it is written: no
 		// penalty for that wait.

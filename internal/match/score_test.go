@@ -33,6 +33,8 @@ func TestScore(t *testing.T) {
 	}{
 		{name: "exact, same day, same payee", f: func(*Line, *Entry) {}, want: 4 + 3 + 3, wantOK: true},
 		{name: "a day apart", f: func(l *Line, _ *Entry) { l.Day++ }, want: 4 + 2 + 3, wantOK: true},
+		{name: "a day before the entry: as two days", f: func(l *Line, _ *Entry) { l.Day-- }, want: 4 + 1 + 3, wantOK: true},
+		{name: "seven days before the entry: as eight", f: func(l *Line, _ *Entry) { l.Day -= 7 }, want: 4 - 1 + 3, wantOK: true},
 		{name: "two days apart", f: func(l *Line, _ *Entry) { l.Day -= 2 }, want: 4 + 1 + 3, wantOK: true},
 		{name: "three days apart", f: func(l *Line, _ *Entry) { l.Day += 3 }, want: 4 + 1 + 3, wantOK: true},
 		{name: "seven days apart", f: func(l *Line, _ *Entry) { l.Day += 7 }, want: 4 + 0 + 3, wantOK: true},
