@@ -62,6 +62,9 @@ func newReconcileCmd(e *env) *cobra.Command {
 				only = a.ID
 			}
 			ins, err := db.BalanceChecks(ctx, only)
+			if bankfeed.ErrorCodeOf(err) == bankfeed.EInvalid {
+				return usage("--account: %v", err)
+			}
 			if err != nil {
 				return err
 			}
@@ -347,7 +350,7 @@ func printStatement(w io.Writer, s *reconcile.Statement) {
 		{"difference", s.Difference().String()},
 	})
 	if s.State != reconcile.StateOpen {
-		fmt.Fprintf(w, "  Locked %s by finish; bankfeed reconcile undo %d reopens it.\n", s.LockedAt.Format(time.DateOnly), s.ID)
+		fmt.Fprintf(w, "  Locked on %s. If it is the account's newest, bankfeed reconcile undo %d reopens it.\n", s.LockedAt.Format(time.DateOnly), s.ID)
 		return
 	}
 	if len(s.Candidates) > 0 {

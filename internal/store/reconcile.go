@@ -319,7 +319,8 @@ func statement(ctx context.Context, q querier, d *dialect, id int64) (*reconcile
 		}
 	}
 	rows, err := q.QueryContext(ctx, d.rebind(`SELECT s.id, s.entry_id, s.date_on, e.payee, s.amount, s.status,
-		coalesce(s.reconciliation_id = ?, 0) OR EXISTS (SELECT 1 FROM reconciliation_ticks t WHERE t.reconciliation_id = ? AND t.split_id = s.id)
+		CASE WHEN s.reconciliation_id = ? OR EXISTS (SELECT 1 FROM reconciliation_ticks t WHERE t.reconciliation_id = ? AND t.split_id = s.id)
+			THEN 1 ELSE 0 END
 		FROM splits s JOIN entries e ON e.id = s.entry_id
 		WHERE s.ledger_account_id = ? AND (s.reconciliation_id = ? OR (s.status <> 'reconciled' AND s.date_on <= ?)
 			OR EXISTS (SELECT 1 FROM reconciliation_ticks t WHERE t.reconciliation_id = ? AND t.split_id = s.id))
