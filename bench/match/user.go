@@ -109,9 +109,32 @@ func (b *Books) decide(t match.Day, l *line) {
 		return
 	}
 	b.touch(l)
-	b.decision("added by hand")
+	b.decision("added by hand" + b.why(l, ev))
 	b.addFrom(l, "feed", ev.Category, "user")
 	b.confirm(l, ev, l.plan.Labels.Category == ev.Category)
+}
+
+// why tells why a line the person adds by hand was not added on its own:
+// its payee was never confirmed before (a floor no learning lowers), or
+// confirmed fewer times than the learner's category votes, or often enough
+// and the labeler still had no confident category.
+func (b *Books) why(l *line, ev *Event) string {
+	lb := l.plan.Labels
+	switch n := b.confirmed[ev.Payee]; {
+	case ev.Payee == "":
+		return " (no payee)"
+	case n == 0:
+		return " (payee first seen)"
+	case n < rules.CategoryVotes:
+		return " (payee confirmed 1-2 times)"
+	case lb.Category == "":
+		return " (payee confirmed 3+ times, no category)"
+	case lb.Category != ev.Category:
+		return " (payee confirmed 3+ times, wrong category)"
+	case lb.Confidence < match.AddConfidence:
+		return " (payee confirmed 3+ times, confidence under 0.9)"
+	}
+	return " (payee confirmed 3+ times, a candidate)"
 }
 
 // liveLine finds another live line of the same leg that ok accepts.
