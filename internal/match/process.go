@@ -65,8 +65,8 @@ func Process(b *Batch) *Plan {
 			p.Score = float64(m.score[i])
 			p.RunnerUp = float64(m.runnerUp[i])
 			p.Zone = ZoneSuggest
-			clear := !m.hasRU[i] || p.Score-p.RunnerUp >= AutoMargin
-			if clear && (p.Score >= AutoScore || (b.Provisional[l.Key] && ix.replaces(tx, &infos[i], e))) {
+			clearMargin := !m.hasRU[i] || p.Score-p.RunnerUp >= AutoMargin
+			if clearMargin && (p.Score >= AutoScore || (b.Provisional[l.Key] && ix.replaces(tx, &infos[i], e))) {
 				p.Zone = ZoneAuto
 			}
 		} else if t := &m.best[i]; t.n > 0 {
