@@ -63,7 +63,7 @@ const (
 // not duplicate it in the target.
 type Entry struct {
 	ID        EntryID   `json:"id"`
-	UID       string    `json:"uid"` // stable: "bf-" + id; kept across edits
+	UID       string    `json:"uid"`  // stable: "bf-" + id; kept across edits
 	Date      string    `json:"date"` // YYYY-MM-DD
 	Payee     string    `json:"payee,omitempty"`
 	Memo      string    `json:"memo,omitempty"`
