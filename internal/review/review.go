@@ -226,6 +226,17 @@ func (r *round) run(ctx context.Context, s *Service, accounts []bankfeed.Account
 			to = l.PostedOn
 		}
 	}
+	n, err := r.provisional(ctx, want, some, feeds)
+	if err != nil {
+		return err
+	}
+	feeds = n.feeds
+	if n.from != "" && (from == "" || n.from < from) {
+		from = n.from
+	}
+	if n.to > to {
+		to = n.to
+	}
 	if len(r.batch.Deliveries) == 0 && len(r.batch.Open) == 0 {
 		return nil
 	}
@@ -249,6 +260,48 @@ func (r *round) run(ctx context.Context, s *Service, accounts []bankfeed.Account
 		return err
 	}
 	return r.flush(ctx)
+}
+
+// provisionalDays is how far back lines booked without review may still be
+// claimed by an entry a person types.
+const provisionalDays = 30
+
+// provisional adds to the batch the lines booked without review in the
+// last 30 days, which an entry a person typed may claim (Batch.Provisional).
+func (r *round) provisional(ctx context.Context, want map[bankfeed.AccountID]bool, some bool, feeds []bankfeed.AccountID) (span, error) {
+	n := span{feeds: feeds}
+	today := r.tx.Now().Format(store.DateLayout)
+	lines, err := r.tx.ReviewLines(ctx, store.ReviewLineQuery{Provisional: true, From: shiftDate(today, -provisionalDays), To: today})
+	if err != nil {
+		return n, err
+	}
+	for _, l := range lines {
+		if _, seen := r.lines[int64(l.ID)]; seen || (some && !want[l.AccountID]) {
+			continue
+		}
+		if r.batch.Provisional == nil {
+			r.batch.Provisional = map[int64]bool{}
+		}
+		r.batch.Open = append(r.batch.Open, r.add(l))
+		r.batch.Provisional[int64(l.ID)] = true
+		if !want[l.AccountID] {
+			want[l.AccountID] = true
+			n.feeds = append(n.feeds, l.AccountID)
+		}
+		if n.from == "" || l.PostedOn < n.from {
+			n.from = l.PostedOn
+		}
+		if l.PostedOn > n.to {
+			n.to = l.PostedOn
+		}
+	}
+	return n, nil
+}
+
+// span is the feeds and dates a round's lines cover.
+type span struct {
+	feeds    []bankfeed.AccountID
+	from, to string
 }
 
 // review returns the review record being written for a line: its stored
@@ -406,6 +459,9 @@ func (r *round) plan(ctx context.Context, p *match.LinePlan, inTransfer map[int6
 	if err != nil {
 		return err
 	}
+	if r.batch.Provisional[p.Line] {
+		return r.replace(ctx, p, rv)
+	}
 	if rv.State != bankfeed.ReviewPending {
 		return nil // decided in this round already (a transfer)
 	}
@@ -444,6 +500,60 @@ func (r *round) plan(ctx context.Context, p *match.LinePlan, inTransfer map[int6
 		rv.EntryID = &e.ID
 		r.note("review.auto_add", p.Line, map[string]any{"entry": e.ID, "category": p.Labels.Category, "set_by": p.Labels.SetBy})
 	}
+	return nil
+}
+
+// replace: an entry a person typed claims a line booked without review. The
+// entry made for the line goes (a transfer's other leg back For Review,
+// unless its own plan links it too) and the line is linked to the typed
+// entry. Any other plan leaves a provisional line as it is.
+func (r *round) replace(ctx context.Context, p *match.LinePlan, rv *bankfeed.Review) error {
+	if p.Zone != match.ZoneAuto {
+		return nil
+	}
+	sp, ok := r.splits[p.Entry]
+	if !ok {
+		return fmt.Errorf("review: the engine named split %d, which it was not given", p.Entry)
+	}
+	made := rv.EntryID
+	if made != nil {
+		e, err := r.tx.Entry(ctx, *made)
+		switch {
+		case bankfeed.ErrorCodeOf(err) == bankfeed.ENotFound:
+		case err != nil:
+			return err
+		default:
+			if err := r.tx.DeleteEntry(ctx, e.ID); err != nil {
+				return err
+			}
+			for _, s := range e.Splits {
+				for _, l := range s.Lines {
+					if l == rv.LineID {
+						continue
+					}
+					other, err := r.review(ctx, int64(l))
+					if err != nil {
+						if _, known := r.lines[int64(l)]; known {
+							return err
+						}
+						// A leg outside this round: read and reset it.
+						if other, err = r.tx.Review(ctx, l); err != nil {
+							return err
+						}
+						r.reviews[l], r.order = other, append(r.order, l)
+					}
+					other.State, other.EntryID, other.TransferWith, other.Auto, other.DecidedBy = bankfeed.ReviewPending, nil, nil, false, ""
+				}
+			}
+		}
+	}
+	if err := r.tx.LinkLine(ctx, sp.ID, bankfeed.LineID(p.Line)); err != nil {
+		return err
+	}
+	e := sp.EntryID
+	r.decided(rv, bankfeed.ReviewMatched)
+	rv.EntryID, rv.TransferWith = &e, nil
+	r.note("review.auto_replace", p.Line, map[string]any{"entry": e, "replaced": made, "score": p.Score})
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/importer"
+	"github.com/bankfeed/bankfeed/internal/match"
 	"github.com/bankfeed/bankfeed/internal/review"
 	"github.com/bankfeed/bankfeed/internal/store"
 )
@@ -315,5 +316,50 @@ func TestReviewFailureRollsBackTheDelivery(t *testing.T) {
 		if before[k] != v {
 			t.Errorf("%s: %d rows before, %d after a failed review", k, before[k], v)
 		}
+	}
+}
+
+// coffeeRule auto-adds every line whose text says COFFEE to Expenses:Meals.
+type coffeeRule struct{}
+
+func (coffeeRule) Label(l *match.Line) match.Labels {
+	if !strings.Contains(l.Text, "COFFEE") {
+		return match.Labels{}
+	}
+	return match.Labels{Payee: "Blue Bottle", Category: "Expenses:Meals", AutoAdd: true, Confidence: 1, SetBy: map[string]string{"category": "rule 1"}}
+}
+
+func TestTypedEntryClaimsAnAutoAddedLine(t *testing.T) {
+	f := newFixture(t)
+	f.s = review.New(f.db, func(ctx context.Context, tx *store.Tx) (match.Labeler, func(string) string, error) {
+		return coffeeRule{}, nil, nil
+	}, strings.ToUpper)
+	f.load(statement("1001", "2026-02-20", "2026-02-27", txn{"K1", "2026-02-24", "-6.75", "BLUE BOTTLE COFFEE"}))
+	if st := f.states(); st["K1"] != "added" {
+		t.Fatalf("K1 %q, want added by the rule", st["K1"])
+	}
+	es, _ := f.db.Entries(f.ctx, bankfeed.EntryFilter{})
+	if len(es) != 1 || es[0].Origin != bankfeed.OriginRule {
+		t.Fatalf("entries %+v, want the one the rule made", es)
+	}
+	bank := es[0].Splits[0].AccountName
+	// The bookkeeper types the same purchase afterwards: it claims the
+	// line, and the entry the rule made goes, so the books hold it once.
+	typed := &bankfeed.Entry{Date: "2026-02-23", Payee: "Blue Bottle", Splits: []bankfeed.Split{
+		{AccountName: bank, Amount: bankfeed.MustDecimal("-6.75")},
+		{AccountName: "Expenses:Client meals", Amount: bankfeed.MustDecimal("6.75")}}}
+	if err := f.s.AddEntry(f.ctx, "ann", typed); err != nil {
+		t.Fatal(err)
+	}
+	es, _ = f.db.Entries(f.ctx, bankfeed.EntryFilter{})
+	if len(es) != 1 || es[0].ID != typed.ID || len(es[0].Splits[0].Lines) != 1 {
+		t.Fatalf("entries after typing: %+v, want only the typed one, linked", es)
+	}
+	if st := f.states(); st["K1"] != "matched" {
+		t.Fatalf("K1 %q, want matched to the typed entry", st["K1"])
+	}
+	log, _ := f.db.AuditLog(f.ctx, store.AuditFilter{Action: "review.auto_replace"})
+	if len(log) != 1 {
+		t.Fatalf("audit of the replacement: %+v", log)
 	}
 }

@@ -49,6 +49,10 @@ type ReviewLineQuery struct {
 	PendingOnly bool
 	// Open: the lines For Review, dated within [From, To] when given.
 	Open bool
+	// Provisional: the lines booked without review (auto-added or an
+	// auto-paired transfer's leg) that no person has confirmed, dated
+	// within [From, To].
+	Provisional bool
 }
 
 const reviewLineSelect = `SELECT l.id, l.account_id, COALESCE(l.import_id, 0), l.fitid, l.posted_on, l.amount, COALESCE(l.amount_minor, 0), l.currency,
@@ -69,6 +73,9 @@ func (tx *Tx) ReviewLines(ctx context.Context, q ReviewLineQuery) ([]*ReviewLine
 			where += ` AND l.posted_on >= ? AND l.posted_on <= ?`
 			args = []any{q.From, q.To}
 		}
+	case q.Provisional:
+		where = `r.state = 'added' AND r.auto = 1 AND l.posted_on >= ? AND l.posted_on <= ?`
+		args = []any{q.From, q.To}
 	case len(q.Accounts) > 0 && q.PendingOnly:
 		where = `l.account_id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(q.Accounts)), ", ") + `) AND l.pending = 1 AND r.state = 'review'`
 		for _, a := range q.Accounts {
