@@ -6,7 +6,9 @@ import (
 )
 
 // bayes is a multinomial naive-Bayes classifier of normalized descriptors
-// into categories, over their distinct words, with Laplace (add-one)
+// into categories, over their distinct distinctive words (bank and
+// processor words, state codes and single letters say nothing of the
+// category), with Laplace (add-one)
 // smoothing. Beside the categories it keeps a "none of them" class of one
 // pseudo-document that has seen no word: a word seen under one category
 // only, a handful of times, is weak evidence, and the confidence says so.
@@ -25,7 +27,7 @@ func newBayes() bayes {
 func (b *bayes) add(desc, category string) {
 	b.n++
 	b.docs[category]++
-	for _, w := range distinct(desc) {
+	for _, w := range distinctiveWords(desc) {
 		m := b.counts[w]
 		if m == nil {
 			m = map[string]int{}
@@ -41,7 +43,7 @@ func (b *bayes) add(desc, category string) {
 // "none of them" is likelier.
 func (b *bayes) guess(desc string) (string, float64) {
 	var known []string
-	for _, w := range distinct(desc) {
+	for _, w := range distinctiveWords(desc) {
 		if b.counts[w] != nil {
 			known = append(known, w)
 		}

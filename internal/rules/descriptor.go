@@ -69,6 +69,38 @@ var processorWords = map[string]bool{
 	"PURCHASE": true, "CARD": true, "CHECKCARD": true, "VISA": true, "ACH": true, "RECURRING": true,
 }
 
+// bankWords say how money moved, not who was paid, or only what kind of
+// business it is: a descriptor made of them and numbers ("CHECK 1054", "DEPOSIT 88123", "ONLINE TRANSFER REF
+// 42") names no payee and no category.
+var bankWords = map[string]bool{
+	"CHECK": true, "CHK": true, "CHEQUE": true, "CK": true, "NO": true, "NUMBER": true,
+	"DEPOSIT": true, "TRANSFER": true, "XFER": true, "WITHDRAWAL": true, "WITHDRAW": true,
+	"PAYMENT": true, "PMT": true, "PAID": true, "ONLINE": true, "WEB": true, "BANKING": true,
+	"CREDIT": true, "DES": true, "ID": true, "REF": true, "TO": true, "FROM": true, "THE": true,
+	// and what follows a business's name
+	"INC": true, "LLC": true, "LTD": true, "CORP": true, "COM": true, "WWW": true,
+}
+
+// distinctive reports whether a normalized descriptor's word can tell a
+// payee from another: not a bank's or a card processor's word, not a state
+// code, not a single letter. Words with digits are gone already.
+func distinctive(w string) bool {
+	return utf8.RuneCountInString(w) > 1 && !bankWords[w] && !processorWords[w] && !usStates[w]
+}
+
+// distinctiveWords returns the distinctive words of a normalized
+// descriptor, each once.
+func distinctiveWords(desc string) []string {
+	ws := distinct(desc)
+	out := ws[:0]
+	for _, w := range ws {
+		if distinctive(w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
 // usStates are two-letter codes a descriptor often ends with.
 var usStates = map[string]bool{}
 

@@ -9,8 +9,8 @@ import (
 // Labeler gives review's lines their labels (match.Labeler): the payee of
 // a learned alias, else the cleaned descriptor; then the rules, which
 // override it; then the category of a rule (confidence 1), else the
-// payee's learned category (LearnedConfidence), else the classifier's
-// guess at MinGuessConfidence or more (its confidence). Auto-add, exclude,
+// payee's learned category (LearnedConfidence), else the learner's guess
+// (Learner.GuessFor) at MinGuessConfidence or more (its confidence). Auto-add, exclude,
 // memo, split and transfer come from rules only.
 type Labeler struct {
 	Rules   *Set     // nil: no rules
@@ -74,7 +74,7 @@ func (lb *Labeler) Explain(l *match.Line) (match.Labels, Result) {
 		if c, ok := lb.Learner.Category(labels.Payee); ok {
 			labels.Category, labels.Confidence = c, LearnedConfidence
 			setBy("category", "learned")
-		} else if c, conf := lb.Learner.Guess(l.Text); c != "" && conf >= MinGuessConfidence {
+		} else if c, conf := lb.Learner.GuessFor(labels.Payee, l.Text); c != "" && conf >= MinGuessConfidence {
 			labels.Category, labels.Confidence = c, conf
 			setBy("category", "learned")
 		}

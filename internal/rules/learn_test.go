@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bankfeed/bankfeed/internal/match"
 )
 
 func TestNormalizeDescriptor(t *testing.T) {
@@ -239,5 +241,90 @@ func TestGuess(t *testing.T) {
 	one.Confirm(Confirmation{Text: "ZIPCAR 1", Payee: "Zipcar", Category: "Expenses:Car"})
 	if c, conf := one.Guess("ZIPCAR 2"); conf >= MinGuessConfidence {
 		t.Errorf("after one decision: Guess = %q, %.3f", c, conf)
+	}
+}
+
+// TestCheckOnlyDescriptors: a check's descriptor names no payee and no
+// category, whatever the last check was.
+func TestCheckOnlyDescriptors(t *testing.T) {
+	l := NewLearner()
+	for i, p := range []string{"Jane Smith Cleaning", "Jane Smith Cleaning", "Jane Smith Cleaning"} {
+		l.Confirm(Confirmation{Text: "CHECK 105" + string(rune('0'+i)), Payee: p, Category: "Expenses:Cleaning"})
+	}
+	l.Confirm(Confirmation{Text: "DEPOSIT 88123", Payee: "Globex", Category: "Income:Sales"})
+	for _, text := range []string{"CHECK 1054", "CHK# 0042", "DEPOSIT 77001"} {
+		if p, ok := l.Payee(text); ok {
+			t.Errorf("Payee(%q) = %q", text, p)
+		}
+		if c, conf := l.Guess(text); c != "" || conf != 0 {
+			t.Errorf("Guess(%q) = %q, %.3f", text, c, conf)
+		}
+	}
+	if len(l.Aliases()) != 0 || len(l.Proposals()) != 0 {
+		t.Errorf("aliases %v, proposals %v: want none", l.Aliases(), l.Proposals())
+	}
+	l.LoadAlias("CHECK", "Jane Smith Cleaning")
+	if p, ok := l.Payee("CHECK 2001"); ok {
+		t.Errorf("a stored check alias names %q", p)
+	}
+	lb := &Labeler{Learner: l}
+	if got := lb.Label(&match.Line{Amount: -18000, Text: "CHECK 1054", Check: "1054"}); got.Category != "" || got.Payee != "Check" {
+		t.Errorf("Label(CHECK 1054) = %+v", got)
+	}
+}
+
+// TestGuessBeforeVotes: before 3 votes agree, a payee whose every
+// confirmed decision agrees, or a descriptor whose every distinctive word
+// was seen under one category, gets that category at the confidence its
+// kind of evidence earned: how often such guesses were right.
+func TestGuessBeforeVotes(t *testing.T) {
+	l := NewLearner()
+	// Nothing earned yet: one decision is not enough.
+	l.Confirm(Confirmation{Text: "ZIPCAR 1 BOSTON MA", Payee: "Zipcar", Category: "Expenses:Car"})
+	if c, conf := l.GuessFor("Zipcar", "ZIPCAR 2 BOSTON MA"); c != "Expenses:Car" || conf >= MinGuessConfidence {
+		t.Errorf("cold: GuessFor = %q, %.3f; want Expenses:Car under %.2f", c, conf, MinGuessConfidence)
+	}
+	// Twelve payees confirmed twice each, always the same way: the
+	// second of each is a right guess.
+	for i := range 12 {
+		name := "MERCHANT" + string(rune('A'+i))
+		for range 2 {
+			l.Confirm(Confirmation{Text: name + " 12", Payee: name, Category: "Expenses:" + name})
+		}
+	}
+	if c, conf := l.GuessFor("Zipcar", "ZIPCAR 3 BOSTON MA"); c != "Expenses:Car" || conf < MinGuessConfidence || conf > LearnedConfidence {
+		t.Errorf("earned: GuessFor = %q, %.3f; want Expenses:Car at ≥ %.2f", c, conf, MinGuessConfidence)
+	}
+	if _, ok := l.Category("Zipcar"); ok {
+		t.Error("one vote made a learned category")
+	}
+	// Words: every distinctive word seen, under one category.
+	if c, conf := l.Guess("POS DEBIT ZIPCAR 9 BOSTON"); c != "Expenses:Car" || conf < MinGuessConfidence {
+		t.Errorf("words: Guess = %q, %.3f", c, conf)
+	}
+	// An unseen word may be another merchant.
+	if c, conf := l.Guess("ZIPCAR RENTALS BOSTON"); conf >= MinGuessConfidence {
+		t.Errorf("unseen word: Guess = %q, %.3f", c, conf)
+	}
+	// Words seen under other categories: no guess from them.
+	l.Confirm(Confirmation{Text: "BOSTON MARKET 1", Payee: "Boston Market", Category: "Expenses:Meals"})
+	if c, conf := l.Guess("MERCHANTA BOSTON"); conf >= MinGuessConfidence {
+		t.Errorf("conflicting words: Guess = %q, %.3f", c, conf)
+	}
+	// A payee whose decisions disagree gets no guess of its own.
+	l.Confirm(Confirmation{Text: "ZIPCAR 4 BOSTON MA", Payee: "Zipcar", Category: "Expenses:Travel"})
+	if c, conf := l.GuessFor("Zipcar", "ZIPCAR 5 BOSTON MA"); c == "Expenses:Car" && conf >= MinGuessConfidence {
+		t.Errorf("mixed payee: GuessFor = %q, %.3f", c, conf)
+	}
+	// Wrong guesses lower the confidence they earned.
+	w := NewLearner()
+	for i := range 12 {
+		name := "SHOP" + string(rune('A'+i))
+		w.Confirm(Confirmation{Text: name, Payee: name, Category: "Expenses:A"})
+		w.Confirm(Confirmation{Text: name, Payee: name, Category: "Expenses:B"})
+	}
+	w.Confirm(Confirmation{Text: "KIOSK", Payee: "Kiosk", Category: "Expenses:A"})
+	if c, conf := w.GuessFor("Kiosk", "KIOSK"); conf >= MinGuessConfidence {
+		t.Errorf("inconsistent person: GuessFor = %q, %.3f", c, conf)
 	}
 }
