@@ -521,37 +521,50 @@ func (db *DB) Lines(ctx context.Context, f bankfeed.LineFilter) ([]*bankfeed.Lin
 	return out, err
 }
 
-func scanLine(rows *sql.Rows) (*bankfeed.Line, error) {
-	var l bankfeed.Line
-	var imp, run sql.NullInt64
-	var postedAt, userOn, check, ref, sec, units, price sql.NullString
-	var amount, created string
-	if err := rows.Scan(&l.ID, &l.AccountID, &imp, &run, &l.FITID, &l.PostedOn, &postedAt, &userOn,
-		&amount, &l.Currency, &l.Type, &l.Name, &l.Memo, &check, &ref, &sec, &units, &price,
-		&l.Collision, &created); err != nil {
-		return nil, err
-	}
-	if imp.Valid {
-		id := bankfeed.ImportID(imp.Int64)
+// lineCols holds the nullable line columns while a row is scanned.
+type lineCols struct {
+	imp, run                                     sql.NullInt64
+	postedAt, userOn, check, ref, sec, units, px sql.NullString
+	amount, created                              string
+}
+
+// dest lists the scan destinations of lineSelect's columns, in order.
+func (c *lineCols) dest(l *bankfeed.Line) []any {
+	return []any{&l.ID, &l.AccountID, &c.imp, &c.run, &l.FITID, &l.PostedOn, &c.postedAt, &c.userOn,
+		&c.amount, &l.Currency, &l.Type, &l.Name, &l.Memo, &c.check, &c.ref, &c.sec, &c.units, &c.px,
+		&l.Collision, &c.created}
+}
+
+// fill completes l from the scanned columns.
+func (c *lineCols) fill(l *bankfeed.Line) error {
+	if c.imp.Valid {
+		id := bankfeed.ImportID(c.imp.Int64)
 		l.ImportID = &id
 	}
-	if run.Valid {
-		id := bankfeed.SyncRunID(run.Int64)
+	if c.run.Valid {
+		id := bankfeed.SyncRunID(c.run.Int64)
 		l.SyncRunID = &id
 	}
-	l.UserOn, l.CheckNum, l.RefNum = userOn.String, check.String, ref.String
-	l.SecurityID, l.Units, l.UnitPrice = sec.String, units.String, price.String
+	l.UserOn, l.CheckNum, l.RefNum = c.userOn.String, c.check.String, c.ref.String
+	l.SecurityID, l.Units, l.UnitPrice = c.sec.String, c.units.String, c.px.String
 	var err error
-	if l.Amount, err = bankfeed.ParseDecimal(amount); err != nil {
-		return nil, fmt.Errorf("line %d amount %q: %w", l.ID, amount, err)
+	if l.Amount, err = bankfeed.ParseDecimal(c.amount); err != nil {
+		return fmt.Errorf("line %d amount %q: %w", l.ID, c.amount, err)
 	}
-	if l.PostedAt, err = scanTime(postedAt); err != nil {
+	if l.PostedAt, err = scanTime(c.postedAt); err != nil {
+		return err
+	}
+	l.CreatedAt, err = parseTime(c.created)
+	return err
+}
+
+func scanLine(rows *sql.Rows) (*bankfeed.Line, error) {
+	var l bankfeed.Line
+	var c lineCols
+	if err := rows.Scan(c.dest(&l)...); err != nil {
 		return nil, err
 	}
-	if l.CreatedAt, err = parseTime(created); err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return &l, c.fill(&l)
 }
 
 // Line returns the line with id, in the transaction.

@@ -193,40 +193,55 @@ func (tx *Tx) PutReviews(ctx context.Context, rs []*bankfeed.Review) error {
 	return nil
 }
 
-func scanReview(row interface{ Scan(...any) error }) (*bankfeed.Review, error) {
-	var r bankfeed.Review
-	var entry, same, sugg, xfer sql.NullInt64
-	var state, setBy string
-	var decided sql.NullString
-	if err := row.Scan(&r.LineID, &r.AccountID, &state, &entry, &same, &sugg, &r.Score, &r.Payee, &r.Category, &r.Memo,
-		&xfer, &setBy, &r.Auto, &r.DecidedBy, &decided); err != nil {
-		return nil, err
-	}
-	r.State = bankfeed.ReviewState(state)
-	if entry.Valid {
-		id := bankfeed.EntryID(entry.Int64)
+// reviewCols holds the nullable review columns while a row is scanned.
+type reviewCols struct {
+	entry, same, sugg, xfer sql.NullInt64
+	state, setBy            string
+	decided                 sql.NullString
+}
+
+// dest lists the scan destinations of reviewColumns, in order.
+func (c *reviewCols) dest(r *bankfeed.Review) []any {
+	return []any{&r.LineID, &r.AccountID, &c.state, &c.entry, &c.same, &c.sugg, &r.Score, &r.Payee, &r.Category, &r.Memo,
+		&c.xfer, &c.setBy, &r.Auto, &r.DecidedBy, &c.decided}
+}
+
+// fill completes r from the scanned columns.
+func (c *reviewCols) fill(r *bankfeed.Review) error {
+	r.State = bankfeed.ReviewState(c.state)
+	if c.entry.Valid {
+		id := bankfeed.EntryID(c.entry.Int64)
 		r.EntryID = &id
 	}
-	if sugg.Valid {
-		id := bankfeed.EntryID(sugg.Int64)
+	if c.sugg.Valid {
+		id := bankfeed.EntryID(c.sugg.Int64)
 		r.Suggestion = &id
 	}
-	if same.Valid {
-		id := bankfeed.LineID(same.Int64)
+	if c.same.Valid {
+		id := bankfeed.LineID(c.same.Int64)
 		r.SameAs = &id
 	}
-	if xfer.Valid {
-		id := bankfeed.LineID(xfer.Int64)
+	if c.xfer.Valid {
+		id := bankfeed.LineID(c.xfer.Int64)
 		r.TransferWith = &id
 	}
-	if setBy != "" {
-		if err := json.Unmarshal([]byte(setBy), &r.SetBy); err != nil {
-			return nil, fmt.Errorf("review of line %d: set_by: %w", r.LineID, err)
+	if c.setBy != "" {
+		if err := json.Unmarshal([]byte(c.setBy), &r.SetBy); err != nil {
+			return fmt.Errorf("review of line %d: set_by: %w", r.LineID, err)
 		}
 	}
 	var err error
-	r.DecidedAt, err = scanTime(decided)
-	return &r, err
+	r.DecidedAt, err = scanTime(c.decided)
+	return err
+}
+
+func scanReview(row interface{ Scan(...any) error }) (*bankfeed.Review, error) {
+	var r bankfeed.Review
+	var c reviewCols
+	if err := row.Scan(c.dest(&r)...); err != nil {
+		return nil, err
+	}
+	return &r, c.fill(&r)
 }
 
 // Review returns the review record of a line; a line without one is not
@@ -301,68 +316,16 @@ func reviews(ctx context.Context, q querier, d *dialect, f ReviewFilter) ([]*Rev
 // scanReviewItem scans the review columns then the line's.
 func scanReviewItem(rows *sql.Rows) (*ReviewItem, error) {
 	var it ReviewItem
-	var entry, same, sugg, xfer sql.NullInt64
-	var state, setBy string
-	var decided sql.NullString
-	var l bankfeed.Line
-	var imp, run sql.NullInt64
-	var postedAt, userOn, check, ref, sec, units, price sql.NullString
-	var amount, created string
-	r := &it.Review
-	if err := rows.Scan(&r.LineID, &r.AccountID, &state, &entry, &same, &sugg, &r.Score, &r.Payee, &r.Category, &r.Memo,
-		&xfer, &setBy, &r.Auto, &r.DecidedBy, &decided,
-		&l.ID, &l.AccountID, &imp, &run, &l.FITID, &l.PostedOn, &postedAt, &userOn,
-		&amount, &l.Currency, &l.Type, &l.Name, &l.Memo, &check, &ref, &sec, &units, &price,
-		&l.Collision, &created); err != nil {
+	var rc reviewCols
+	var lc lineCols
+	it.Line = &bankfeed.Line{}
+	if err := rows.Scan(append(rc.dest(&it.Review), lc.dest(it.Line)...)...); err != nil {
 		return nil, err
 	}
-	r.State = bankfeed.ReviewState(state)
-	if entry.Valid {
-		id := bankfeed.EntryID(entry.Int64)
-		r.EntryID = &id
-	}
-	if sugg.Valid {
-		id := bankfeed.EntryID(sugg.Int64)
-		r.Suggestion = &id
-	}
-	if same.Valid {
-		id := bankfeed.LineID(same.Int64)
-		r.SameAs = &id
-	}
-	if xfer.Valid {
-		id := bankfeed.LineID(xfer.Int64)
-		r.TransferWith = &id
-	}
-	if setBy != "" {
-		if err := json.Unmarshal([]byte(setBy), &r.SetBy); err != nil {
-			return nil, fmt.Errorf("review of line %d: set_by: %w", r.LineID, err)
-		}
-	}
-	var err error
-	if r.DecidedAt, err = scanTime(decided); err != nil {
+	if err := rc.fill(&it.Review); err != nil {
 		return nil, err
 	}
-	l.UserOn, l.CheckNum, l.RefNum = userOn.String, check.String, ref.String
-	l.SecurityID, l.Units, l.UnitPrice = sec.String, units.String, price.String
-	if imp.Valid {
-		id := bankfeed.ImportID(imp.Int64)
-		l.ImportID = &id
-	}
-	if run.Valid {
-		id := bankfeed.SyncRunID(run.Int64)
-		l.SyncRunID = &id
-	}
-	if l.Amount, err = bankfeed.ParseDecimal(amount); err != nil {
-		return nil, fmt.Errorf("line %d amount %q: %w", l.ID, amount, err)
-	}
-	if l.PostedAt, err = scanTime(postedAt); err != nil {
-		return nil, err
-	}
-	if l.CreatedAt, err = parseTime(created); err != nil {
-		return nil, err
-	}
-	it.Line = &l
-	return &it, nil
+	return &it, lc.fill(it.Line)
 }
 
 // Decision is a confirmed review decision, what learning learns from.
