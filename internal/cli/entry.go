@@ -169,14 +169,7 @@ func newEntryListCmd(e *env) *cobra.Command {
 func printEntries(e *env, es []*bankfeed.Entry, asJSON bool) error {
 	w := bufio.NewWriter(e.stdout)
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		for _, en := range es {
-			if err := enc.Encode(en); err != nil {
-				return err
-			}
-		}
-		return w.Flush()
+		return writeJSONLines(w, es)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ENTRY\tDATE\tPAYEE\tACCOUNT\tAMOUNT\tSTATUS\tLINES")
@@ -266,13 +259,7 @@ or with chart add.`,
 			}
 			w := bufio.NewWriter(e.stdout)
 			if asJSON {
-				enc := json.NewEncoder(w)
-				for _, a := range as {
-					if err := enc.Encode(a); err != nil {
-						return err
-					}
-				}
-				return w.Flush()
+				return writeJSONLines(w, as)
 			}
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ACCOUNT\tTYPE\tCURRENCY\tFEED")

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -63,14 +62,7 @@ func newReviewCmd(e *env) *cobra.Command {
 			}
 			w := bufio.NewWriter(e.stdout)
 			if asJSON {
-				enc := json.NewEncoder(w)
-				enc.SetEscapeHTML(false)
-				for _, it := range items {
-					if err := enc.Encode(it); err != nil {
-						return err
-					}
-				}
-				return w.Flush()
+				return writeJSONLines(w, items)
 			}
 			if len(items) == 0 {
 				fmt.Fprintln(w, "Nothing waits For Review.")
@@ -347,14 +339,7 @@ reconciliation, with who made it and when.`,
 			}
 			w := bufio.NewWriter(e.stdout)
 			if asJSON {
-				enc := json.NewEncoder(w)
-				enc.SetEscapeHTML(false)
-				for _, a := range as {
-					if err := enc.Encode(a); err != nil {
-						return err
-					}
-				}
-				return w.Flush()
+				return writeJSONLines(w, as)
 			}
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "WHEN\tWHO\tWHAT\tON\tDETAIL")

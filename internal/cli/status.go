@@ -446,6 +446,18 @@ func clockText(t, now time.Time) string {
 	return t.Format("2 Jan 15:04")
 }
 
+// writeJSONLines writes one JSON object per item, one per line, and
+// flushes w.
+func writeJSONLines[T any](w *bufio.Writer, items []T) error {
+	enc := newJSONEncoder(w, false)
+	for _, it := range items {
+		if err := enc.Encode(it); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
 // newJSONEncoder returns an encoder that leaves <, > and & as they are,
 // indenting when asked.
 func newJSONEncoder(w io.Writer, indent bool) *json.Encoder {
