@@ -2,137 +2,26 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"strconv"
 
-	"github.com/bankfeed/bankfeed/internal/match"
+	"github.com/bankfeed/bankfeed/internal/books"
 	"github.com/bankfeed/bankfeed/internal/review"
 	"github.com/bankfeed/bankfeed/internal/rules"
 	"github.com/bankfeed/bankfeed/internal/store"
 )
 
-// learnFrom is how many of the newest confirmed decisions learning reads.
-const learnFrom = 5000
+// The review service and its rules live in package books, shared with the
+// web interface; these are the CLI's short names for them.
 
-// reviewService is the review queue over db, labelling lines with the
-// store's bank rules and what its confirmed decisions teach, and writing
-// what they teach down as rules a person can see.
-func reviewService(db *store.DB) *review.Service {
-	s := review.New(db, func(ctx context.Context, tx *store.Tx) (match.Labeler, func(string) string, error) {
-		lb, err := labeler(ctx, db, tx)
-		if err != nil {
-			return nil, nil, err
-		}
-		return lb, func(text string) string {
-			p, _ := lb.Learner.Payee(text)
-			return p
-		}, nil
-	}, rules.NormalizeDescriptor)
-	s.OnConfirmed(func(ctx context.Context, tx *store.Tx, actor string) error { return writeLearned(ctx, db, tx) })
-	return s
-}
+func reviewService(db *store.DB) *review.Service { return books.ReviewService(db) }
 
-// labeler builds the rules and the learner from the store.
 func labeler(ctx context.Context, db *store.DB, tx *store.Tx) (*rules.Labeler, error) {
-	recs, err := tx.Rules(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rs := make([]*rules.Rule, 0, len(recs))
-	for _, r := range recs {
-		rule, err := ruleOf(r)
-		if err != nil {
-			return nil, err
-		}
-		rs = append(rs, rule)
-	}
-	set, err := rules.Compile(rs)
-	if err != nil {
-		return nil, err
-	}
-	l, err := learner(ctx, db, tx)
-	if err != nil {
-		return nil, err
-	}
-	accounts, err := tx.LedgerAccounts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	names := map[int64]string{}
-	for _, a := range accounts {
-		if a.FeedAccountID != nil {
-			names[int64(*a.FeedAccountID)] = a.Name
-		}
-	}
-	return &rules.Labeler{Rules: set, Learner: l, AccountName: func(feed int64) string { return names[feed] }}, nil
+	return books.Labeler(ctx, db, tx)
 }
 
-// learner replays the stored aliases and confirmed decisions.
-func learner(ctx context.Context, db *store.DB, tx *store.Tx) (*rules.Learner, error) {
-	l := rules.NewLearner()
-	aliases, err := db.PayeeAliases(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for d, p := range aliases {
-		l.LoadAlias(d, p)
-	}
-	decisions, err := tx.Decisions(ctx, learnFrom)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range decisions {
-		day, _ := match.DayOf(d.PostedOn)
-		l.Confirm(rules.Confirmation{Text: d.Text, Payee: d.Payee, Category: d.Category, Day: day, Amount: d.Minor})
-	}
-	return l, nil
-}
-
-// writeLearned writes down what confirmed decisions taught: a payee's
-// category once 3 of its last 5 agree (a learned rule, enabled), and a rule
-// proposed after 3 identical choices for a descriptor (disabled until a
-// person enables it). A rule already there keeps what a person set (enabled
-// or not); a learned rule follows its payee's new category. Each change is
-// in the audit log, by "bankfeed".
 func writeLearned(ctx context.Context, db *store.DB, tx *store.Tx) error {
-	l, err := learner(ctx, db, tx)
-	if err != nil {
-		return err
-	}
-	recs, err := tx.Rules(ctx)
-	if err != nil {
-		return err
-	}
-	byName := map[string]*store.RuleRecord{}
-	for _, r := range recs {
-		byName[r.Name] = r
-	}
-	for _, r := range append(l.CategoryRules(), l.Proposals()...) {
-		def := r.Definition()
-		old := byName[r.Name]
-		switch {
-		case old == nil:
-			rec := &store.RuleRecord{Name: r.Name, Stage: r.Stage, Enabled: r.Enabled, Origin: r.Origin, Definition: def}
-			if err := tx.AddRule(ctx, rec); err != nil {
-				return err
-			}
-			if err := auditRule(ctx, tx, "rule.learn", rec); err != nil {
-				return err
-			}
-		case old.Origin == rules.OriginLearned && old.Definition != def:
-			old.Definition = def
-			if err := tx.UpdateRule(ctx, old); err != nil {
-				return err
-			}
-			if err := auditRule(ctx, tx, "rule.relearn", old); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return books.WriteLearned(ctx, db, tx)
 }
 
-func auditRule(ctx context.Context, tx *store.Tx, action string, r *store.RuleRecord) error {
-	b, _ := json.Marshal(map[string]any{"name": r.Name, "origin": r.Origin, "enabled": r.Enabled, "definition": json.RawMessage(r.Definition)})
-	return tx.Audit(ctx, review.Auto, action, "rule "+strconv.FormatInt(r.ID, 10), string(b))
-}
+func ruleOf(rec *store.RuleRecord) (*rules.Rule, error) { return books.RuleOf(rec) }
+
+func recordOf(r *rules.Rule) *store.RuleRecord { return books.RecordOf(r) }

@@ -95,15 +95,6 @@ func (s storedRule) json() ruleJSON {
 	return ruleJSON{Rule: s.r, CreatedAt: s.rec.CreatedAt, UpdatedAt: s.rec.UpdatedAt}
 }
 
-// ruleOf reads a rule from its record.
-func ruleOf(rec *store.RuleRecord) (*rules.Rule, error) {
-	r := &rules.Rule{ID: rec.ID, Name: rec.Name, Stage: rec.Stage, Priority: rec.Priority, Enabled: rec.Enabled, Origin: rec.Origin}
-	if err := r.SetDefinition(rec.Definition); err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
 // readRule reads rule id and its record in tx.
 func readRule(ctx context.Context, tx *store.Tx, id int64) (*rules.Rule, *store.RuleRecord, error) {
 	rec, err := tx.Rule(ctx, id)
@@ -112,12 +103,6 @@ func readRule(ctx context.Context, tx *store.Tx, id int64) (*rules.Rule, *store.
 	}
 	r, err := ruleOf(rec)
 	return r, rec, err
-}
-
-// recordOf is the record of a rule.
-func recordOf(r *rules.Rule) *store.RuleRecord {
-	return &store.RuleRecord{ID: r.ID, Name: r.Name, Stage: r.Stage, Priority: r.Priority, Enabled: r.Enabled,
-		Origin: r.Origin, Definition: r.Definition()}
 }
 
 // loadRules reads every rule, in the order they apply.

@@ -219,7 +219,8 @@ var Tables = []string{"institutions", "accounts", "sync_runs", "imports", "impor
 	"connections", "connection_accounts", "sync_cursors", "institution_circuits", "leases",
 	"diagnoses", "notifications", "deadlines",
 	"ledger_accounts", "entries", "splits", "split_lines", "line_reviews", "rules", "payee_aliases",
-	"reconciliations", "reconciliation_ticks", "audit_log"}
+	"reconciliations", "reconciliation_ticks", "audit_log",
+	"users", "sessions", "api_tokens", "settings"}
 
 // TableCounts returns the number of rows of every table in Tables.
 func (db *DB) TableCounts(ctx context.Context) (map[string]int64, error) {

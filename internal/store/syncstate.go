@@ -387,3 +387,88 @@ func attempts(ctx context.Context, q querier, d *dialect, id bankfeed.AccountID,
 	slices.Reverse(out)
 	return out, nil
 }
+
+// UnreviewedCounts returns how many lines of each account wait for review.
+func (db *DB) UnreviewedCounts(ctx context.Context) (map[bankfeed.AccountID]int64, error) {
+	out := map[bankfeed.AccountID]int64{}
+	err := db.view(ctx, func(tx cachedTx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT account_id, count(*) FROM line_reviews WHERE state = 'review' GROUP BY account_id`)
+		if err != nil {
+			return db.d.wrap("count lines for review", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id bankfeed.AccountID
+			var n int64
+			if err := rows.Scan(&id, &n); err != nil {
+				return db.d.wrap("count lines for review", err)
+			}
+			out[id] = n
+		}
+		return db.d.wrap("count lines for review", rows.Err())
+	})
+	return out, err
+}
+
+// CountUnreviewed returns how many lines wait for review in all.
+func (db *DB) CountUnreviewed(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.view(ctx, func(tx cachedTx) error {
+		return db.d.wrap("count lines for review", tx.QueryRowContext(ctx, `SELECT count(*) FROM line_reviews WHERE state = 'review'`).Scan(&n))
+	})
+	return n, err
+}
+
+// RunCount is how many sync runs ended one way.
+type RunCount struct {
+	Outcome, Class string
+	N              int64
+}
+
+// SyncRunCounts counts the sync runs kept, by outcome and failure class.
+func (db *DB) SyncRunCounts(ctx context.Context) ([]RunCount, error) {
+	var out []RunCount
+	err := db.view(ctx, func(tx cachedTx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT outcome, COALESCE(failure_class, ''), count(*) FROM sync_runs GROUP BY 1, 2`)
+		if err != nil {
+			return db.d.wrap("count sync runs", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c RunCount
+			if err := rows.Scan(&c.Outcome, &c.Class, &c.N); err != nil {
+				return db.d.wrap("count sync runs", err)
+			}
+			out = append(out, c)
+		}
+		return db.d.wrap("count sync runs", rows.Err())
+	})
+	return out, err
+}
+
+// JobCounts counts the job queue's jobs by state (available, running,
+// retryable, scheduled, ...); empty when the queue's tables are not there.
+func (db *DB) JobCounts(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	err := db.view(ctx, func(tx cachedTx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'river_job'`).Scan(&n); err != nil || n == 0 {
+			return db.d.wrap("count jobs", err)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT state, count(*) FROM river_job GROUP BY state`)
+		if err != nil {
+			return db.d.wrap("count jobs", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s string
+			var c int64
+			if err := rows.Scan(&s, &c); err != nil {
+				return db.d.wrap("count jobs", err)
+			}
+			out[s] = c
+		}
+		return db.d.wrap("count jobs", rows.Err())
+	})
+	return out, err
+}

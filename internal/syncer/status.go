@@ -72,7 +72,7 @@ func (s *Syncer) Status(ctx context.Context) (*Board, error) {
 	if err != nil {
 		return nil, err
 	}
-	lines, err := s.db.LineCounts(ctx)
+	lines, err := s.db.UnreviewedCounts(ctx)
 	if err != nil {
 		return nil, err
 	}

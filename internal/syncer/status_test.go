@@ -3,6 +3,7 @@ package syncer
 import (
 	"crypto/tls"
 	"encoding/json"
+	"github.com/bankfeed/bankfeed/internal/books"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,6 +60,9 @@ func (e *env) board() (*Board, map[string]*AccountStatus, map[string]*Connection
 // lines.
 func TestStatus(t *testing.T) {
 	e := newEnv(t, Options{})
+	// New lines wait in the review queue, which the board counts.
+	e.s = New(e.db, e.key, Options{HTTP: e.http, Now: e.clock.Now, Rand: func() float64 { return 0.5 },
+		Review: books.ReviewService(e.db).Ingest})
 	for _, c := range [][3]string{{"alice", "sgml", "alice"}, {"dave", "sgml", "dave"}, {"carol", "card", "carol"}} {
 		e.connect(c[0], c[1], c[2])
 		e.sync(c[0], false)
@@ -70,7 +74,7 @@ func TestStatus(t *testing.T) {
 	t0 := e.clock.Now()
 	e.clock.Add(5 * time.Hour)
 
-	counts, err := e.db.LineCounts(t.Context())
+	counts, err := e.db.UnreviewedCounts(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +149,7 @@ func TestStatus(t *testing.T) {
 	for _, name := range []string{"alice", "dave", "carol", "bob"} {
 		e.sync(name, true)
 	}
-	counts, err = e.db.LineCounts(t.Context())
+	counts, err = e.db.UnreviewedCounts(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,260 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bankfeed/bankfeed"
+)
+
+// pageData is what every page's template gets. Data is the page's own.
+type pageData struct {
+	Title string
+	// Nav is the menu entry to mark as current ("dashboard", "review", ...).
+	Nav  string
+	User *bankfeed.User
+	// Unreviewed is the number of lines waiting for review, for the menu.
+	Unreviewed int64
+	Data       any
+}
+
+// CanEdit reports whether the user may review, edit rules, reconcile and
+// import.
+func (p pageData) CanEdit() bool { return p.User != nil && p.User.Role.Allows(bankfeed.RoleBookkeeper) }
+
+// IsAdmin reports whether the user may manage connections, users and
+// settings.
+func (p pageData) IsAdmin() bool { return p.User != nil && p.User.Role.Allows(bankfeed.RoleAdmin) }
+
+// parsePages parses each page under templates/: layout.html, every partial
+// (_*.html), and the page, which defines "content".
+func (s *Server) parsePages() error {
+	entries, err := fs.ReadDir(assets, "templates")
+	if err != nil {
+		return err
+	}
+	shared := []string{"templates/layout.html"}
+	var pages []string
+	for _, e := range entries {
+		switch name := e.Name(); {
+		case name == "layout.html" || !strings.HasSuffix(name, ".html"):
+		case strings.HasPrefix(name, "_"):
+			shared = append(shared, "templates/"+name)
+		default:
+			pages = append(pages, name)
+		}
+	}
+	s.pages = map[string]*template.Template{}
+	for _, p := range pages {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, append(shared, "templates/"+p)...)
+		if err != nil {
+			return fmt.Errorf("web: page %s: %w", p, err)
+		}
+		s.pages[strings.TrimSuffix(p, ".html")] = t
+	}
+	return nil
+}
+
+// page renders a page for the signed-in user, with the menu's counts.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, name string, p pageData) error {
+	p.User = userOf(r.Context())
+	if p.Nav == "" {
+		p.Nav = name
+	}
+	if p.User != nil {
+		n, err := s.db.CountUnreviewed(r.Context())
+		if err != nil {
+			return err
+		}
+		p.Unreviewed = n
+	}
+	return s.render(w, r, name, p)
+}
+
+// render executes a page into a buffer first, so that a template error
+// becomes an error page rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p pageData) error {
+	t := s.pages[name]
+	if t == nil {
+		return fmt.Errorf("web: no page %q", name)
+	}
+	if p.User == nil {
+		p.User = userOf(r.Context())
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, p); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("web: encode answer: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// maxBody bounds a JSON request body.
+const maxBody = 1 << 20
+
+// decodeJSON reads a JSON request body into v: one object, no unknown
+// fields. Its errors name the field and are EInvalid.
+func decodeJSON(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return bankfeed.Errorf(bankfeed.EInvalid, "request body: Content-Type %s, want application/json", ct)
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody+1))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.Is(err, io.EOF):
+			return bankfeed.Errorf(bankfeed.EInvalid, "request body: empty, want a JSON object")
+		case errors.As(err, &te):
+			return bankfeed.Errorf(bankfeed.EInvalid, "request body: field %s: %s, want %s", te.Field, te.Value, te.Type)
+		case errors.As(err, &se):
+			return bankfeed.Errorf(bankfeed.EInvalid, "request body: not JSON at byte %d: %v", se.Offset, err)
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return bankfeed.Errorf(bankfeed.EInvalid, "request body: %s", strings.TrimPrefix(err.Error(), "json: "))
+		}
+		return bankfeed.Errorf(bankfeed.EInvalid, "request body: %v", err)
+	}
+	if dec.More() {
+		return bankfeed.Errorf(bankfeed.EInvalid, "request body: more than one JSON value")
+	}
+	return nil
+}
+
+// pathID reads a numeric path value; its error names it.
+func pathID(r *http.Request, name string) (int64, error) {
+	v := r.PathValue(name)
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, bankfeed.Errorf(bankfeed.EInvalid, "%s %q: not a positive number", name, v)
+	}
+	return id, nil
+}
+
+func strconvItoa(n int) string { return strconv.Itoa(n) }
+
+// funcs are the templates' helpers.
+var funcs = template.FuncMap{
+	// money writes an amount with a thousands separator: "-1,234.50".
+	"money": func(d bankfeed.Decimal) string { return groupThousands(d.Canonical(2).String()) },
+	// minor writes integer minor units (cents) as an amount.
+	"minor": func(v int64) string { return groupThousands(bankfeed.NewDecimal(v, 2).String()) },
+	"neg":   func(d bankfeed.Decimal) bool { return d.Sign() < 0 },
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.Local().Format("2 Jan 2006")
+	},
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.Local().Format("2 Jan 2006 15:04")
+	},
+	"iso": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	},
+	"ago":   agoText,
+	"until": untilText,
+	"json": func(v any) (template.JS, error) {
+		b, err := json.Marshal(v)
+		return template.JS(b), err
+	},
+	"base": path.Base,
+	"add":  func(a, b int) int { return a + b },
+}
+
+// groupThousands puts commas in the integer part of a decimal string.
+func groupThousands(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	out := b.String()
+	if hasFrac {
+		out += "." + frac
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// agoText says how long ago t was: "just now", "2 h ago", "never".
+func agoText(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := time.Since(t)
+	if d < time.Minute {
+		return "just now"
+	}
+	return durationText(d) + " ago"
+}
+
+// untilText says how long until t: "in 14 min", "now".
+func untilText(t time.Time) string {
+	if t.IsZero() {
+		return "none scheduled"
+	}
+	d := time.Until(t)
+	if d < 30*time.Second {
+		return "now"
+	}
+	return "in " + durationText(d)
+}
+
+// durationText writes d roughly: "45 s", "14 min", "2 h 30 min", "3 days".
+func durationText(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", max(int(d.Round(time.Second)/time.Second), 1))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Round(time.Minute)/time.Minute))
+	case d < 48*time.Hour:
+		d = d.Round(time.Minute)
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 || h >= 10 {
+			return fmt.Sprintf("%d h", int(d.Round(time.Hour)/time.Hour))
+		}
+		return fmt.Sprintf("%d h %d min", h, m)
+	}
+	return fmt.Sprintf("%d days", int(d.Round(24*time.Hour)/(24*time.Hour)))
+}
