@@ -174,7 +174,7 @@ func (s *Server) done() <-chan struct{} { return s.stop }
 // way finish (up to wait), and waits for the syncs it started.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, wait time.Duration) error {
 	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:    slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -242,7 +242,9 @@ func withArticle(role string) string {
 }
 
 // isAPI reports whether r is for the JSON API.
-func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/metrics" }
+func isAPI(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/metrics"
+}
 
 // statusOf maps an error code to an HTTP status.
 func statusOf(code bankfeed.ErrorCode) int {
