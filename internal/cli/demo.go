@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/auth"
 	"github.com/bankfeed/bankfeed/internal/fakebank"
 	"github.com/bankfeed/bankfeed/internal/secret"
 	"github.com/bankfeed/bankfeed/internal/source/ofxdirect"
@@ -50,7 +52,8 @@ var demoConnections = map[string]string{
 }
 
 func newDemoCmd(e *env) *cobra.Command {
-	var keep, serve bool
+	var keep, serve, noWeb bool
+	var addr string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Watch bankfeed sync three simulated banks, two of them in trouble",
@@ -61,11 +64,13 @@ func newDemoCmd(e *env) *cobra.Command {
 			if f := cmd.Flags().Lookup("data-dir"); f != nil && f.Changed {
 				dir = e.cfg.DataDir
 			}
-			return runDemo(cmd.Context(), e, dir, keep || serve, serve)
+			return runDemo(cmd.Context(), e, dir, demoFlags{keep: keep || serve, serve: serve, web: !noWeb, addr: addr})
 		},
 	}
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the throwaway data directory, to look around after")
-	cmd.Flags().BoolVar(&serve, "serve", false, "keep the banks running after the demo until Ctrl-C (implies --keep)")
+	cmd.Flags().BoolVar(&serve, "serve", false, "keep the banks and the web interface running after the demo until Ctrl-C (implies --keep); the default on a terminal")
+	cmd.Flags().BoolVar(&noWeb, "no-web", false, "do not start the web interface")
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "where the web interface listens (another free port when that one is taken)")
 	return cmd
 }
 
@@ -84,8 +89,25 @@ type demo struct {
 	names map[string]string // fakebank institution id → its name
 }
 
-func runDemo(ctx context.Context, e *env, dir string, keep, serve bool) (err error) {
+// demoFlags are the demo's choices.
+type demoFlags struct {
+	keep, serve, web bool
+	addr             string
+}
+
+// demoPasswordEnv, when set, is the password of the demo's web users (for
+// scripts and tests); otherwise a random one is made and printed.
+const demoPasswordEnv = "BANKFEED_DEMO_PASSWORD"
+
+func runDemo(ctx context.Context, e *env, dir string, f demoFlags) (err error) {
 	began := time.Now()
+	keep, serve := f.keep, f.serve
+	if f.web && !serve {
+		if in, ok := e.stdin.(*os.File); ok && isTerminal(in) && isTerminal(e.stdout) {
+			// A person at a terminal gets the web interface until Ctrl-C.
+			serve = true
+		}
+	}
 	if dir != "" {
 		keep = true // a directory the user named is theirs
 	} else {
@@ -138,6 +160,9 @@ func runDemo(ctx context.Context, e *env, dir string, keep, serve bool) (err err
 		return err
 	}
 	d.lookAround(ctx, keep, serve)
+	if f.web {
+		return d.web(ctx, f.addr, serve, began)
+	}
 	fmt.Fprintf(d.w, "\n(demo took %.1f s)\n", time.Since(began).Seconds())
 	if !serve {
 		return nil
@@ -148,6 +173,70 @@ func runDemo(ctx context.Context, e *env, dir string, keep, serve bool) (err err
 	fmt.Fprintln(d.w, "\nServing the three banks until Ctrl-C.")
 	<-ctx.Done()
 	return nil
+}
+
+// web opens the web interface over the demo's store, with two users: demo
+// (an admin) and viewer (read-only). When serve, it runs until ctx is done
+// (Ctrl-C); otherwise it stops at once, once its address is printed.
+func (d *demo) web(ctx context.Context, addr string, serve bool, began time.Time) error {
+	pw := os.Getenv(demoPasswordEnv)
+	if pw == "" {
+		var err error
+		if pw, err = auth.NewSecret(""); err != nil {
+			return err
+		}
+		pw = pw[:16]
+	}
+	if err := auth.CheckNewPassword(pw); err != nil {
+		return fmt.Errorf("demo: %s: %w", demoPasswordEnv, err)
+	}
+	hash, err := auth.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	err = d.db.Update(ctx, func(tx *store.Tx) error {
+		for _, u := range []*bankfeed.User{{Name: "demo", Role: bankfeed.RoleAdmin}, {Name: "viewer", Role: bankfeed.RoleViewer}} {
+			if err := tx.AddUser(ctx, u, hash); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		// Taken, most likely: any free port on the same host will do.
+		host, _, _ := net.SplitHostPort(addr)
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		if ln, err = net.Listen("tcp", net.JoinHostPort(host, "0")); err != nil {
+			return fmt.Errorf("demo: web interface: %w", err)
+		}
+	}
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	rw, err := startWeb(wctx, d.db, d.key, webOptions{tick: time.Minute, workers: 4, limit: syncer.DefaultInstitutionLimit,
+		stopWait: 5 * time.Second, syncOpts: func(o *syncer.Options) { o.HTTP = d.opts.HTTP }}, ln)
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String() + "/"
+	fmt.Fprintf(d.w, "\n6. The same, in the web interface (bankfeed serve)\n")
+	fmt.Fprintf(d.w, "   %s\n", url)
+	fmt.Fprintf(d.w, "   Sign in as demo (an admin) or viewer (read-only), password: %s\n", pw)
+	fmt.Fprintf(d.w, "   The dashboard shows each bank's trouble; Review holds the lines waiting for you.\n")
+	if serve {
+		fmt.Fprintf(d.w, "\n(demo took %.1f s) Serving the web interface and the three banks until Ctrl-C.\n", time.Since(began).Seconds())
+		<-ctx.Done()
+	} else {
+		fmt.Fprintf(d.w, "   Not a terminal, so it stops with the demo: bankfeed demo --serve keeps it running.\n")
+		fmt.Fprintf(d.w, "\n(demo took %.1f s)\n", time.Since(began).Seconds())
+	}
+	stop()
+	return rw.wait()
 }
 
 // start starts the banks, writes their CA, and opens the store and key.
