@@ -18,6 +18,7 @@ import (
 	"github.com/bankfeed/bankfeed/internal/notify"
 	"github.com/bankfeed/bankfeed/internal/store"
 	"github.com/bankfeed/bankfeed/internal/syncer"
+	"github.com/bankfeed/bankfeed/internal/web"
 )
 
 func init() { extraCommands = append(extraCommands, newDiagnoseCmd) }
@@ -292,11 +293,26 @@ func buildVersion() string {
 // if one is set (BANKFEED_WEBHOOK_URL), once per change.
 func newWatcher(db *store.DB, s *syncer.Syncer, log *slog.Logger) *diagnose.Watcher {
 	w := &diagnose.Watcher{Syncer: s, Diagnoser: diagnose.New(db, s, diagnose.Options{}), Logger: log}
-	if hook := notify.FromEnv(); hook != nil {
-		w.Notify = func(ctx context.Context, v *diagnose.Verdict) error {
-			_, err := notify.Notify(ctx, db, hook, v)
+	w.Notify = func(ctx context.Context, v *diagnose.Verdict) error {
+		hook, err := webhook(ctx, db)
+		if hook == nil || err != nil {
 			return err
 		}
+		_, err = notify.Notify(ctx, db, hook, v)
+		return err
 	}
 	return w
+}
+
+// webhook returns the webhook to tell: BANKFEED_WEBHOOK_URL, else the one
+// set on the web interface's settings page; nil for none.
+func webhook(ctx context.Context, db *store.DB) (*notify.Webhook, error) {
+	if hook := notify.FromEnv(); hook != nil {
+		return hook, nil
+	}
+	m, err := db.Settings(ctx)
+	if err != nil || m[web.SettingWebhookURL] == "" {
+		return nil, err
+	}
+	return &notify.Webhook{URL: m[web.SettingWebhookURL], Secret: os.Getenv(notify.EnvSecret)}, nil
 }
