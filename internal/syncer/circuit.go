@@ -11,15 +11,28 @@ import (
 
 // takeProbe takes the right to test an institution's open circuit: one
 // worker probes, the others wait for its verdict.
-func (s *Syncer) takeProbe(ctx context.Context, inst bankfeed.InstitutionID) (bool, error) {
+func (s *Syncer) takeProbe(ctx context.Context, inst bankfeed.InstitutionID, seen *bankfeed.Circuit, manual bool) (bool, error) {
 	name := probeLease(inst)
 	if !s.claims.claim(name) {
 		return false, nil // another sync of this worker probes
 	}
 	var ok bool
 	err := s.db.Update(ctx, func(tx *store.Tx) (err error) {
-		ok, _, err = s.take(ctx, tx, name)
-		return err
+		if ok, _, err = s.take(ctx, tx, name); err != nil || !ok {
+			return err
+		}
+		// The circuit this sync read may have changed since: another
+		// sync's probe, ended just now, set a later probe time or closed
+		// it. Then this one must not probe too.
+		cur, err := tx.Circuit(ctx, inst)
+		if err != nil {
+			return err
+		}
+		if cur == nil || !cur.Open || !manual && !cur.NextProbeAt.Equal(seen.NextProbeAt) {
+			ok = false
+			return tx.ReleaseLease(ctx, name, s.holder)
+		}
+		return nil
 	})
 	if err != nil || !ok {
 		s.claims.drop(name)

@@ -90,7 +90,7 @@ func (s *Syncer) Sync(ctx context.Context, id bankfeed.ConnectionID, manual bool
 			res.Skipped = "waiting for the bank: " + circuit.Reason
 			return res, s.waitForCircuit(ctx, res, circuit)
 		}
-		ok, err := s.takeProbe(ctx, c.InstitutionID)
+		ok, err := s.takeProbe(ctx, c.InstitutionID, circuit, manual)
 		if err != nil {
 			return nil, err
 		}
