@@ -21,7 +21,7 @@ func init() { routeSets = append(routeSets, (*Server).importRoutes) }
 const maxUpload = 50 << 20
 
 func (s *Server) importRoutes() {
-	s.handle("GET /import", Bookkeeper, s.importPage)
+	s.handle("GET /import", Viewer, s.importPage)
 	s.handle("POST /api/v1/imports", Bookkeeper, s.apiImport)
 	s.handle("GET /api/v1/imports", Viewer, s.apiImports)
 }
