@@ -1,4 +1,4 @@
-# bankfeed: make build | test | lint | bench | fuzz | demo | demo-files | clean
+# bankfeed: make build | test | e2e-deps | lint | bench | fuzz | demo | demo-files | clean
 #
 # Tools come from the Go toolchain or are pinned here and fetched by `go run`,
 # so a fresh machine needs only Go (see go.mod for the version).
@@ -12,7 +12,7 @@ FUZZTIME    ?= 10m
 # Where `make demo` keeps its database; removed and recreated on every run.
 DEMO_DIR    ?= .demo
 
-.PHONY: all build test lint bench fuzz demo demo-files clean
+.PHONY: all build test e2e-deps lint bench fuzz demo demo-files clean
 
 all: build
 
@@ -21,6 +21,12 @@ build:
 
 test:
 	$(GO) test -race -shuffle=on -timeout 20m ./...
+
+# playwright-core for the browser tests (e2e/, run by TestBrowser in make
+# test), at the version e2e/package-lock.json pins. They also need node and
+# chromium (Debian: apt-get install nodejs npm chromium).
+e2e-deps:
+	npm ci --prefix e2e --no-audit --no-fund
 
 lint:
 	@files=$$(gofmt -l .); \
