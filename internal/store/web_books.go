@@ -275,11 +275,36 @@ func (db *DB) Register(ctx context.Context, account bankfeed.AccountID, cursor s
 	query := lineSelect[:from] + `, COALESCE(r.state, ''), r.entry_id` + lineSelect[from:] +
 		` LEFT JOIN line_reviews r ON r.line_id = l.id WHERE ` + where + ` ORDER BY l.posted_on DESC, l.id DESC LIMIT ?`
 	args = append(args, limit+1)
-	page := &RegisterPage{Lines: []*RegisterLine{}}
+	page := &RegisterPage{}
+	var err error
+	if page.Lines, err = db.registerLines(ctx, query, args); err != nil {
+		return nil, err
+	}
+	if len(page.Lines) > limit {
+		page.Lines = page.Lines[:limit]
+		last := page.Lines[limit-1]
+		page.Next = last.PostedOn + "_" + strconv.FormatInt(int64(last.ID), 10)
+	}
+	return page, nil
+}
+
+// RecentLines returns the newest lines of every account (by id, newest
+// first) with their review state, at most limit.
+func (db *DB) RecentLines(ctx context.Context, limit int) ([]*RegisterLine, error) {
+	from := strings.LastIndex(lineSelect, " FROM lines l")
+	query := lineSelect[:from] + `, COALESCE(r.state, ''), r.entry_id` + lineSelect[from:] +
+		` LEFT JOIN line_reviews r ON r.line_id = l.id ORDER BY l.id DESC LIMIT ?`
+	return db.registerLines(ctx, query, []any{limit})
+}
+
+// registerLines runs a query of lineSelect's columns, then the review state
+// and entry.
+func (db *DB) registerLines(ctx context.Context, query string, args []any) ([]*RegisterLine, error) {
+	out := []*RegisterLine{}
 	err := db.view(ctx, func(tx cachedTx) error {
 		rows, err := tx.QueryContext(ctx, db.d.rebind(query), args...)
 		if err != nil {
-			return db.d.wrap("read register", err)
+			return db.d.wrap("read lines", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
@@ -288,7 +313,7 @@ func (db *DB) Register(ctx context.Context, account bankfeed.AccountID, cursor s
 			var state string
 			var entry sql.NullInt64
 			if err := rows.Scan(append(c.dest(&rl.Line), &state, &entry)...); err != nil {
-				return db.d.wrap("read register", err)
+				return db.d.wrap("read lines", err)
 			}
 			if err := c.fill(&rl.Line); err != nil {
 				return err
@@ -298,17 +323,9 @@ func (db *DB) Register(ctx context.Context, account bankfeed.AccountID, cursor s
 				id := bankfeed.EntryID(entry.Int64)
 				rl.EntryID = &id
 			}
-			page.Lines = append(page.Lines, &rl)
+			out = append(out, &rl)
 		}
-		return db.d.wrap("read register", rows.Err())
+		return db.d.wrap("read lines", rows.Err())
 	})
-	if err != nil {
-		return nil, err
-	}
-	if len(page.Lines) > limit {
-		page.Lines = page.Lines[:limit]
-		last := page.Lines[limit-1]
-		page.Next = last.PostedOn + "_" + strconv.FormatInt(int64(last.ID), 10)
-	}
-	return page, nil
+	return out, err
 }

@@ -253,3 +253,16 @@ func TestReviewPage(t *testing.T) {
 		t.Errorf("bad filter: %s", res.Status)
 	}
 }
+
+// booksAudit says the newest audit entry about subject: "action by actor".
+func (e *testEnv) booksAudit(subject string) string {
+	e.t.Helper()
+	as, err := e.db.AuditLog(e.t.Context(), store.AuditFilter{Subject: subject, Limit: 1})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if len(as) == 0 {
+		return "none"
+	}
+	return as[0].Action + " by " + as[0].Actor
+}

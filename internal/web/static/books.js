@@ -101,16 +101,99 @@
     });
   }
 
-  // --- Rules: test a rule against the stored lines ---
-  document.addEventListener("api:done", (ev) => {
-    const form = ev.target;
-    if (!form.matches || !form.matches("form.rule-test")) return;
+  // --- Rules: the editor builds a rule from its rows; test, add, edit ---
+  const ruleForm = document.getElementById("rule-form");
+  function ruleOf(form) {
+    const r = {
+      name: form.elements.name.value.trim(),
+      stage: form.elements.stage.value,
+      match: form.elements.match.value,
+      priority: Number(form.elements.priority.value || 0),
+      enabled: form.elements.enabled.checked,
+      conditions: [],
+      actions: [],
+    };
+    for (const row of form.querySelectorAll(".rule-cond")) {
+      const v = row.querySelector(".c-value").value.trim();
+      if (!v) continue;
+      const op = row.querySelector(".c-op").value;
+      const c = { field: row.querySelector(".c-field").value, op };
+      if (op === "one_of") c.values = v.split(",").map((x) => x.trim()).filter(Boolean);
+      else c.value = v;
+      r.conditions.push(c);
+    }
+    for (const row of form.querySelectorAll(".rule-act")) {
+      const set = row.querySelector(".a-set").value;
+      const v = row.querySelector(".a-value").value.trim();
+      if (!v && set !== "exclude" && set !== "auto_add") continue;
+      if (!v) continue;
+      r.actions.push({ set, value: v });
+    }
+    return r;
+  }
+  function fillForm(form, r) {
+    form.dataset.id = r.id || "";
+    form.elements.name.value = r.name || "";
+    form.elements.stage.value = r.stage || "default";
+    form.elements.match.value = r.match || "all";
+    form.elements.priority.value = r.priority || 0;
+    form.elements.enabled.checked = !!r.enabled;
+    const conds = form.querySelectorAll(".rule-cond");
+    conds.forEach((row, i) => {
+      const c = (r.conditions || [])[i];
+      row.querySelector(".c-field").value = c ? c.field : "description";
+      row.querySelector(".c-op").value = c ? c.op : "contains";
+      row.querySelector(".c-value").value = c ? (c.values ? c.values.join(", ") : c.value || "") : "";
+    });
+    const acts = form.querySelectorAll(".rule-act");
+    acts.forEach((row, i) => {
+      const a = (r.actions || [])[i];
+      row.querySelector(".a-set").value = a ? a.set : "category";
+      row.querySelector(".a-value").value = a ? a.value || (a.splits ? "" : "true") : "";
+    });
+    document.getElementById("rule-form-title").textContent = r.id ? "Edit rule " + r.id : "Add a rule";
+    const save = document.getElementById("rule-save");
+    if (save) save.textContent = r.id ? "Save rule " + r.id : "Add rule";
+  }
+  async function testRule(body) {
     const out = document.getElementById("rule-test-out");
-    const res = ev.detail;
-    out.textContent = "";
-    out.appendChild(el("p", "", res.matched + " of " + res.tested + " lines would match" + (res.matched > res.lines.length ? " (the first " + res.lines.length + " shown)" : "")));
-    const ul = el("ul");
-    for (const l of res.lines) ul.appendChild(el("li", "", l.posted_on + " " + l.amount + " " + l.text + (l.result ? " → " + l.result : "")));
-    out.appendChild(ul);
-  });
+    out.textContent = "Testing…";
+    try {
+      const res = await bf.api("POST", "/api/v1/rules/test", body);
+      out.textContent = "";
+      out.appendChild(el("p", "", res.matched + " of the " + res.tested + " newest lines match" + (res.matched > res.lines.length ? " (the first " + res.lines.length + " shown)" : "") + "."));
+      const ul = el("ul");
+      for (const l of res.lines) ul.appendChild(el("li", "", l.posted_on + "  " + l.amount + "  " + l.text + (l.state ? " [" + l.state + "]" : "") + (l.result ? " → " + l.result : "")));
+      out.appendChild(ul);
+    } catch (e) {
+      out.textContent = "";
+      out.appendChild(el("p", "error", e.message));
+    }
+  }
+  if (ruleForm) {
+    ruleForm.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const id = ruleForm.dataset.id;
+      try {
+        await bf.api(id ? "PUT" : "POST", id ? "/api/v1/rules/" + id : "/api/v1/rules", ruleOf(ruleForm));
+        bf.flash(id ? "Rule " + id + " saved; the queue is labelled again" : "Rule added; the queue is labelled again", "ok");
+        setTimeout(() => location.reload(), 600);
+      } catch (e) {
+        bf.flash(e.message, "error");
+      }
+    });
+    ruleForm.addEventListener("reset", () => setTimeout(() => fillForm(ruleForm, { enabled: true }), 0));
+    document.getElementById("rule-try").addEventListener("click", () => testRule({ rule: ruleOf(ruleForm) }));
+    document.addEventListener("click", (ev) => {
+      const row = ev.target.closest("tr[data-rule]");
+      if (!row) return;
+      if (ev.target.closest(".rule-edit")) {
+        fillForm(ruleForm, JSON.parse(row.dataset.rule));
+        ruleForm.scrollIntoView({ behavior: "smooth" });
+      } else if (ev.target.closest(".rule-test")) {
+        testRule({ id: JSON.parse(row.dataset.rule).id });
+        document.getElementById("rule-editor").scrollIntoView({ behavior: "smooth" });
+      }
+    });
+  }
 })();
