@@ -552,6 +552,58 @@ func TestAPIEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("rules", func(t *testing.T) {
+		if !routes["POST /api/v1/rules"] {
+			t.Skip("no POST /api/v1/rules")
+		}
+		book := book.on(t)
+		var rule struct {
+			ID          int64  `json:"id"`
+			Description string `json:"description"`
+		}
+		book.mustStatus("POST", "/api/v1/rules", map[string]any{"name": "coffee",
+			"conditions": []map[string]string{{"field": "description", "op": "contains", "value": "coffee roasters"}},
+			"actions":    []map[string]string{{"set": "payee", "value": "Coffee Roasters"}, {"set": "category", "value": "Expenses:Coffee"}}},
+			http.StatusCreated, &rule)
+		if rule.ID == 0 || rule.Description == "" {
+			t.Fatalf("rule: %+v", rule)
+		}
+		// It applies to the queue at once: the line waiting gets the rule's
+		// payee and category, and, a rule being sure of its category, is
+		// booked with them.
+		var it *store.QueueItem
+		for _, q := range []string{"account=", "state=decided&account="} {
+			for _, x := range book.apiQueue(q + acctRef) {
+				if x.LineID == byFITID["e2e-6"] {
+					it = x
+				}
+			}
+		}
+		ruleName := "rule " + strconv.FormatInt(rule.ID, 10)
+		if it == nil || it.Category != "Expenses:Coffee" || it.Payee != "Coffee Roasters" || it.SetBy["category"] != ruleName {
+			t.Fatalf("line e2e-6 after the rule: %+v", it)
+		}
+		var d decisionResultJSON
+		switch it.State {
+		case bankfeed.ReviewPending:
+			book.must("POST", apiLinePath(it.LineID, "add"), nil, &d)
+		case bankfeed.ReviewAdded:
+			d.Entry = new(bankfeed.Entry)
+			book.must("GET", "/api/v1/entries/"+strconv.FormatInt(int64(*it.EntryID), 10), nil, d.Entry)
+		default:
+			t.Fatalf("line e2e-6 after the rule: %q", it.State)
+		}
+		if d.Entry == nil || d.Entry.Payee != "Coffee Roasters" || !apiHasSplit(d.Entry, "Expenses:Coffee") {
+			t.Errorf("line e2e-6 booked as the rule says: %+v", d.Entry)
+		}
+		// Lines the rule does not name are left as they were.
+		for _, x := range book.apiQueue("account=" + acctRef) {
+			if x.LineID == byFITID["e2e-5"] && x.SetBy["category"] == ruleName {
+				t.Errorf("the coffee rule labelled line e2e-5: %+v", x.Review)
+			}
+		}
+	})
+
 	t.Run("viewer refused", func(t *testing.T) {
 		book, viewer := book.on(t), viewer.on(t)
 		// Every write, with real ids, is refused before it runs, and
@@ -597,4 +649,14 @@ type decisionResultJSON struct {
 
 func apiLinePath(id bankfeed.LineID, action string) string {
 	return "/api/v1/review/" + strconv.FormatInt(int64(id), 10) + "/" + action
+}
+
+// apiHasSplit reports whether an entry has a split in account.
+func apiHasSplit(e *bankfeed.Entry, account string) bool {
+	for _, sp := range e.Splits {
+		if sp.AccountName == account {
+			return true
+		}
+	}
+	return false
 }
