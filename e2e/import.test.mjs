@@ -2,10 +2,7 @@
 // and drop; each shows what it added, and the recent imports list it.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { browserTest, url, DESKTOP, PHONE } from "./lib.mjs";
-
-const fixture = (name) => fileURLToPath(new URL("fixtures/" + name, import.meta.url));
+import { browserTest, fixture, url, DESKTOP, PHONE } from "./lib.mjs";
 
 browserTest("import by upload", { viewport: DESKTOP, user: "demo", start: "/import" }, async (s) => {
   const { page } = s;

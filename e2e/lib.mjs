@@ -10,8 +10,9 @@
 //   CHROMIUM            the chromium to drive (default /usr/bin/chromium)
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 export const BASE = (process.env.BANKFEED_URL || "http://127.0.0.1:8080/").replace(/\/+$/, "");
@@ -167,4 +168,29 @@ export async function noHorizontalOverflow(page, what) {
     return { scroll: document.documentElement.scrollWidth, inner, culprits: culprits.slice(0, 8) };
   });
   assert.ok(scroll <= inner + 1, `${what}: the page is ${scroll} px wide in a ${inner} px window; too wide: ${culprits.join(", ")}`);
+}
+
+// fixture is the path of a file in e2e/fixtures.
+export function fixture(name) {
+  return fileURLToPath(new URL("fixtures/" + name, import.meta.url));
+}
+
+// api calls the JSON API with the page's cookies (as a script would, not
+// through the page) and returns the response.
+export async function api(page, method, path, data) {
+  const opts = { method, headers: { Accept: "application/json" }, failOnStatusCode: false };
+  if (data !== undefined) opts.data = data;
+  return page.request.fetch(url(path), opts);
+}
+
+// importFixture uploads a file of e2e/fixtures through the API and returns
+// the id of the account of its first statement.
+export async function importFixture(page, name) {
+  const res = await page.request.post(url("/api/v1/imports"), {
+    multipart: { file: { name, mimeType: "application/x-ofx", buffer: readFileSync(fixture(name)) } },
+    failOnStatusCode: false,
+  });
+  const body = await res.json();
+  assert.equal(res.status(), 200, `import ${name}: ${JSON.stringify(body)}`);
+  return body.files[0].statements[0].account_id;
 }

@@ -1,0 +1,148 @@
+// The review queue: add a line with a category, match one to the entry
+// typed for it, exclude one, and undo, once by mouse (on a phone) and once
+// by keyboard (j/k, a, m, x, u, ?); each decision shows on the page and in
+// the API.
+import assert from "node:assert/strict";
+import { api, browserTest, importFixture, url, DESKTOP, PHONE } from "./lib.mjs";
+
+// prepare imports a statement of four lines to decide, in an account of
+// its own, and types an entry for its parking line, so that line waits with
+// the entry proposed. It returns the account's id.
+async function prepare(page, file) {
+  const account = await importFixture(page, file);
+  const res = await api(page, "POST", "/api/v1/entries", {
+    date: "2026-11-04", payee: "Harborview Parking", account: String(account), amount: "-15.00", category: "Expenses:Parking",
+  });
+  assert.equal(res.status(), 201, await res.text());
+  // Typing the entry may match the line at once: undone, the line waits
+  // For Review with the entry as its proposal.
+  for (const it of await queue(page, account, "decided")) {
+    if (it.line.name === "HARBORVIEW PARKING") {
+      const undo = await api(page, "POST", `/api/v1/review/${it.line_id}/undo`);
+      assert.equal(undo.status(), 200, await undo.text());
+    }
+  }
+  const waiting = await queue(page, account, "review");
+  assert.deepEqual(waiting.map((it) => it.line.name).sort(),
+    ["COPPER KETTLE DINER", "HARBORVIEW PARKING", "MOSS AND FERN FLORIST", "NORTHGATE SERVICE FEE"]);
+  assert.ok(waiting.find((it) => it.line.name === "HARBORVIEW PARKING").suggestion, "the parking line has its entry proposed");
+  return account;
+}
+
+// queue lists an account's lines in a state (review or decided).
+async function queue(page, account, state) {
+  const res = await api(page, "GET", `/api/v1/review?account=${account}&state=${state}`);
+  assert.equal(res.status(), 200);
+  return (await res.json()).items;
+}
+
+// states maps each line's name to its review state.
+async function states(page, account) {
+  const out = {};
+  for (const st of ["review", "decided"]) for (const it of await queue(page, account, st)) out[it.line.name] = it.state;
+  return out;
+}
+
+// flashed waits for the page's message to match re.
+async function flashed(page, re) {
+  await page.getByRole("status").filter({ hasText: re }).waitFor();
+}
+
+browserTest("review by mouse", { viewport: PHONE, user: "demo" }, async (s) => {
+  const { page } = s;
+  const account = await prepare(page, "quillfield-review-mouse.ofx");
+  await page.goto(url(`/review?account=${account}`));
+  const row = (name) => page.locator("#queue").getByRole("row").filter({ hasText: name });
+  assert.equal(await page.locator("#queue tbody").getByRole("row").count(), 4);
+  await s.shot("review-mouse");
+
+  // Add, with a category typed in.
+  await row("MOSS AND FERN FLORIST").getByLabel(/^Category for line/).fill("Expenses:Flowers");
+  await row("MOSS AND FERN FLORIST").getByRole("button", { name: "Add" }).click();
+  await flashed(page, /added/);
+  // Match the proposed entry.
+  await row("HARBORVIEW PARKING").getByRole("button", { name: "Match" }).click();
+  await flashed(page, /matched/);
+  // Exclude.
+  await row("NORTHGATE SERVICE FEE").getByRole("button", { name: "Exclude" }).click();
+  await flashed(page, /excluded/);
+  // The decided rows lose their buttons; the one left keeps them.
+  assert.equal(await row("NORTHGATE SERVICE FEE").getByRole("button", { name: "Exclude" }).isVisible(), false);
+  assert.equal(await row("COPPER KETTLE DINER").getByRole("button", { name: "Exclude" }).isVisible(), true);
+  await s.shot("review-mouse-decided");
+  assert.deepEqual(await states(page, account), {
+    "MOSS AND FERN FLORIST": "added", "HARBORVIEW PARKING": "matched", "NORTHGATE SERVICE FEE": "excluded", "COPPER KETTLE DINER": "review",
+  });
+
+  // Undo the exclusion from the recently decided lines.
+  await page.reload();
+  assert.equal(await page.locator("#queue tbody").getByRole("row").count(), 1);
+  const recent = page.locator("#recent").getByRole("row").filter({ hasText: "NORTHGATE SERVICE FEE" });
+  await Promise.all([page.waitForEvent("load"), recent.getByRole("button", { name: "Undo" }).click()]);
+  await row("NORTHGATE SERVICE FEE").waitFor();
+  assert.equal(await page.locator("#queue tbody").getByRole("row").count(), 2);
+  assert.equal((await states(page, account))["NORTHGATE SERVICE FEE"], "review");
+  await s.shot("review-mouse-undone");
+});
+
+browserTest("review by keyboard", { viewport: DESKTOP, user: "demo" }, async (s) => {
+  const { page } = s;
+  const account = await prepare(page, "quillfield-review-keys.ofx");
+  await page.goto(url(`/review?account=${account}`));
+  const current = () => page.evaluate(() => {
+    const r = document.querySelector("tr.q-row.q-current:not(.q-done) .q-name");
+    return r ? r.textContent.trim() : null;
+  });
+  // The first line is current at once; j and k move down and up.
+  const names = await page.locator("#queue .q-name").allInnerTexts();
+  assert.equal(names.length, 4);
+  assert.equal(await current(), names[0]);
+  await page.keyboard.press("j");
+  assert.equal(await current(), names[1]);
+  await page.keyboard.press("j");
+  await page.keyboard.press("k");
+  assert.equal(await current(), names[1]);
+  // go moves to the line named name, by j and k only.
+  async function go(name) {
+    for (let i = 0; i < 8 && (await current()) !== name; i++) {
+      const rows = await page.locator("#queue tr.q-row:not(.q-done) .q-name").allInnerTexts();
+      await page.keyboard.press(rows.indexOf(name) > rows.indexOf(await current()) ? "j" : "k");
+    }
+    assert.equal(await current(), name);
+  }
+
+  // a without a category asks for one and puts the cursor there; Enter adds.
+  await go("MOSS AND FERN FLORIST");
+  await page.keyboard.press("a");
+  await flashed(page, /give a category first/);
+  const cat = page.getByLabel(/^Category for line/).and(page.locator(":focus"));
+  await cat.waitFor();
+  await page.keyboard.type("Expenses:Flowers");
+  await page.keyboard.press("Enter");
+  await flashed(page, /added/);
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+
+  await go("HARBORVIEW PARKING");
+  await page.keyboard.press("m");
+  await flashed(page, /matched/);
+  await go("NORTHGATE SERVICE FEE");
+  await page.keyboard.press("x");
+  await flashed(page, /excluded/);
+  await s.shot("review-keys-decided");
+  assert.deepEqual(await states(page, account), {
+    "MOSS AND FERN FLORIST": "added", "HARBORVIEW PARKING": "matched", "NORTHGATE SERVICE FEE": "excluded", "COPPER KETTLE DINER": "review",
+  });
+
+  // u undoes the last decision (the exclusion), and the page shows it back.
+  await Promise.all([page.waitForEvent("load"), page.keyboard.press("u")]);
+  await page.locator("#queue").getByText("NORTHGATE SERVICE FEE", { exact: true }).waitFor();
+  assert.equal((await states(page, account))["NORTHGATE SERVICE FEE"], "review");
+
+  // ? shows the keys.
+  await page.keyboard.press("?");
+  const keys = page.getByRole("dialog", { name: "Keyboard" });
+  await keys.waitFor();
+  await s.shot("review-keys-help");
+  await page.keyboard.press("Escape");
+  await keys.waitFor({ state: "hidden" });
+});
