@@ -48,7 +48,7 @@ type apiWorld struct {
 // apiWorldOptions shape an apiWorld.
 type apiWorldOptions struct {
 	scenario []byte            // the banks; the demo's when nil
-	bankNow  func() time.Time  // the banks' and the syncer's clock; real time when nil
+	bankNow  func() time.Time  // the banks', the syncer's and the store's clock; real time when nil
 	logins   map[string]string // fakebank institution id → connection name; each institution's first user
 }
 
@@ -74,7 +74,7 @@ func newAPIWorld(t *testing.T, o apiWorldOptions) *apiWorld {
 	if w.key, err = secret.LoadKey(secret.KeyOptions{Getenv: func(string) string { return "" }, DefaultPath: filepath.Join(w.dir, "key")}); err != nil {
 		t.Fatal(err)
 	}
-	if w.db, err = store.Open(t.Context(), w.dir, store.Options{}); err != nil {
+	if w.db, err = store.Open(t.Context(), w.dir, store.Options{Now: o.bankNow}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = w.db.Close() })

@@ -1,0 +1,426 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/store"
+)
+
+// concClock is the banks', syncer's and store's clock: it starts 60 days
+// back and each sync round moves it on, so that every round brings new
+// lines.
+type concClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *concClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// advance moves the clock on by d, never past the real time.
+func (c *concClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if next := c.t.Add(d); next.Before(time.Now()) {
+		c.t = next
+	}
+}
+
+// concScenario is two banks with one login of six accounts each.
+func concScenario() []byte {
+	var insts []string
+	for i, b := range []struct{ id, version string }{{"conc-a", "102"}, {"conc-b", "211"}} {
+		var accts []string
+		for j := range 6 {
+			typ := "checking"
+			switch j % 3 {
+			case 1:
+				typ = "savings"
+			case 2:
+				typ = "creditcard"
+			}
+			bal := ""
+			if typ != "creditcard" {
+				bal = `, "opening_balance": "5000.00"`
+			}
+			accts = append(accts, fmt.Sprintf(`{"id": "%d%03d", "type": %q%s}`, 8800+i, j, typ, bal))
+		}
+		insts = append(insts, fmt.Sprintf(`{"id": %q, "name": "Bank %s", "org": "ORG%d", "fid": "%d", "bank_id": "0210000%02d", "version": %q,
+		  "users": [{"id": "owner%d", "password": "conc-password-%d", "pay": "3100.00", "employer": "ACME PAYROLL", "accounts": [%s]}]}`,
+			b.id, b.id, i, 5100+i, 21+i, b.version, i, i, strings.Join(accts, ", ")))
+	}
+	return []byte(`{"seed": 99, "start": "2026-01-01", "zone": "America/Chicago", "institutions": [` + strings.Join(insts, ",\n") + `]}`)
+}
+
+// concDuration is how long the clients and syncs run: a minute in CI or a
+// soak, ten seconds otherwise.
+func concDuration() time.Duration {
+	if os.Getenv("CI") == "true" || os.Getenv("BANKFEED_SOAK") == "1" {
+		return 60 * time.Second
+	}
+	return 10 * time.Second
+}
+
+// concDecision is a decision a client was answered 200 for.
+type concDecision struct {
+	line   bankfeed.LineID
+	action string // add, exclude, undo
+	seq    int    // the client's count of its decisions
+}
+
+// concWant is the state a decision leaves a line in.
+func (d concDecision) concWant() bankfeed.ReviewState {
+	switch d.action {
+	case "add":
+		return bankfeed.ReviewAdded
+	case "exclude":
+		return bankfeed.ReviewExcluded
+	}
+	return bankfeed.ReviewPending
+}
+
+// concProblems gathers what went wrong across goroutines.
+type concProblems struct {
+	mu   sync.Mutex
+	list []string
+	n    atomic.Int64
+}
+
+func (p *concProblems) add(format string, args ...any) {
+	p.n.Add(1)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.list) < 50 {
+		p.list = append(p.list, fmt.Sprintf(format, args...))
+	}
+}
+
+// concCheck reports an answer that must never reach a client: a 5xx, or
+// the store's lock showing through.
+func (p *concProblems) check(who, what string, a apiAnswer, err error) bool {
+	switch {
+	case err != nil:
+		p.add("%s %s: %v", who, what, err)
+		return false
+	case a.Status >= 500:
+		p.add("%s %s: %d: %s", who, what, a.Status, a.Body)
+		return false
+	}
+	low := strings.ToLower(string(a.Body))
+	locked := strings.Contains(low, "database is locked") || strings.Contains(low, "database table is locked") || strings.Contains(low, "sqlite_busy")
+	if locked || a.Status >= 400 && strings.Contains(low, "busy") {
+		p.add("%s %s: the store's lock reached the client: %d: %s", who, what, a.Status, a.Body)
+		return false
+	}
+	return true
+}
+
+// TestConcurrentClients: 20 bookkeepers, each signed in, read the queue
+// and decide lines (add, exclude, undo) and read the dashboard and status
+// while the syncer syncs two banks of six accounts each in a loop. No
+// request fails with a 5xx or sees the store's lock, every decision a
+// client was answered 200 for is in the store and the audit log at the
+// end, and the syncs ran.
+func TestConcurrentClients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for seconds")
+	}
+	const clients = 20
+	clk := &concClock{t: time.Now().Add(-60 * 24 * time.Hour).Truncate(time.Second)}
+	w := newAPIWorld(t, apiWorldOptions{scenario: concScenario(), bankNow: clk.Now,
+		logins: map[string]string{"conc-a": "alpha", "conc-b": "beta"}})
+	ctx := t.Context()
+	for _, c := range w.conns {
+		w.sync(ctx, c)
+	}
+	hash, err := hashOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, clients)
+	err = w.db.Update(ctx, func(tx *store.Tx) error {
+		for i := range names {
+			names[i] = "keeper" + strconv.Itoa(i+1)
+			if err := tx.AddUser(ctx, &bankfeed.User{Name: names[i], Role: bankfeed.RoleBookkeeper}, hash); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := w.apiRouteSet()
+	var before []int64
+	if counts, err := w.db.SyncRunCounts(ctx); err == nil {
+		before = append(before, concRuns(counts))
+	}
+
+	var probs concProblems
+	runCtx, stop := context.WithTimeout(ctx, concDuration())
+	defer stop()
+
+	// The syncs: each connection synced in a loop, the clock moving on 6
+	// hours a round; every fourth round asked for through the API.
+	syncer := w.apiSignIn("bookkeeper")
+	var rounds atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for round := 0; runCtx.Err() == nil; round++ {
+			clk.advance(6 * time.Hour)
+			var sw sync.WaitGroup
+			for _, c := range w.conns {
+				sw.Go(func() {
+					if round%4 == 3 && routes["POST /api/v1/connections/{id}/sync"] {
+						a, err := syncer.do(runCtx, "POST", "/api/v1/connections/"+strconv.FormatInt(int64(c.ID), 10)+"/sync", nil, "")
+						if runCtx.Err() == nil && probs.check("sync", c.Name, a, err) && a.Status != http.StatusAccepted {
+							probs.add("sync %s through the API: %d: %s", c.Name, a.Status, a.Body)
+						}
+						return
+					}
+					res, err := w.sy.Sync(context.WithoutCancel(runCtx), c.ID, true)
+					if err != nil {
+						probs.add("sync %s: %v", c.Name, err)
+						return
+					}
+					for _, ar := range res.Accounts {
+						if ar.Run != nil && ar.Run.Outcome == bankfeed.OutcomeFailed {
+							probs.add("sync %s account %s: %s %s", c.Name, ar.Account.Number, ar.Run.FailureClass, ar.Run.Error)
+						}
+					}
+				})
+			}
+			sw.Wait()
+			rounds.Add(1)
+		}
+	})
+
+	// The clients: client i decides the lines whose id is i modulo 20, so
+	// that no two people decide one line and each line's last decision is
+	// known.
+	decided := make([][]concDecision, clients)
+	var requests atomic.Int64
+	var tookMu sync.Mutex
+	var took []time.Duration // of each request answered
+	timed := func(start time.Time) {
+		d := time.Since(start)
+		tookMu.Lock()
+		took = append(took, d)
+		tookMu.Unlock()
+	}
+	for i := range clients {
+		c := w.apiSignIn(names[i])
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(i), 7))
+			mine := map[bankfeed.LineID]bankfeed.ReviewState{}
+			seq := 0
+			get := func(path string) apiAnswer {
+				start := time.Now()
+				a, err := c.do(runCtx, "GET", path, nil, "")
+				timed(start)
+				requests.Add(1)
+				if runCtx.Err() != nil {
+					return apiAnswer{}
+				}
+				if probs.check(c.who, "GET "+path, a, err) && a.Status != http.StatusOK {
+					probs.add("%s GET %s: %d: %s", c.who, path, a.Status, a.Body)
+				}
+				return a
+			}
+			for runCtx.Err() == nil {
+				switch n := rng.IntN(10); {
+				case n == 0:
+					get("/api/v1/status")
+					continue
+				case n == 1:
+					get("/")
+					continue
+				}
+				// Read a page of the queue (the first, or one further on),
+				// and decide some of this client's lines on it.
+				path := "/api/v1/review?limit=100"
+				if rng.IntN(3) == 0 {
+					path += "&cursor=" + strconv.Itoa(rng.IntN(2000))
+				}
+				a := get(path)
+				var page store.QueuePage
+				if a.Status != http.StatusOK || json.Unmarshal(a.Body, &page) != nil {
+					continue
+				}
+				var todo []bankfeed.LineID
+				proposed := map[bankfeed.LineID]bool{}
+				for _, it := range page.Items {
+					if int(it.LineID)%clients == i {
+						todo = append(todo, it.LineID)
+						proposed[it.LineID] = it.Category != ""
+					}
+				}
+				// Now and then, undo one of its own decisions.
+				var undo []bankfeed.LineID
+				for id, st := range mine {
+					if st != bankfeed.ReviewPending && rng.IntN(8) == 0 {
+						undo = append(undo, id)
+					}
+					if len(undo) == 2 {
+						break
+					}
+				}
+				type job struct {
+					line   bankfeed.LineID
+					action string
+				}
+				var jobs []job
+				for _, id := range undo {
+					jobs = append(jobs, job{id, "undo"})
+				}
+				for k, id := range todo {
+					if k == 3 {
+						break
+					}
+					action := "add"
+					if rng.IntN(3) == 0 {
+						action = "exclude"
+					}
+					jobs = append(jobs, job{id, action})
+				}
+				for _, j := range jobs {
+					var body any
+					if j.action == "add" && (!proposed[j.line] || rng.IntN(2) == 0) {
+						body = map[string]string{"category": "Expenses:Concurrent"}
+					}
+					path := apiLinePath(j.line, j.action)
+					start := time.Now()
+					a, err := c.do(runCtx, "POST", path, body, "")
+					timed(start)
+					requests.Add(1)
+					if runCtx.Err() != nil {
+						break
+					}
+					if !probs.check(c.who, "POST "+path, a, err) {
+						continue
+					}
+					switch a.Status {
+					case http.StatusOK:
+						seq++
+						d := concDecision{line: j.line, action: j.action, seq: seq}
+						decided[i] = append(decided[i], d)
+						mine[j.line] = d.concWant()
+					case http.StatusConflict:
+						// Decided meanwhile without a person (a sync's
+						// automatic match): not this client's decision.
+					default:
+						probs.add("%s POST %s: %d: %s", c.who, path, a.Status, a.Body)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	w.srv.Wait()
+	for _, p := range probs.list {
+		t.Error(p)
+	}
+	if n := probs.n.Load(); n > int64(len(probs.list)) {
+		t.Errorf("... and %d more", n-int64(len(probs.list)))
+	}
+
+	// The syncs ran: rounds of them, each recorded.
+	counts, err := w.db.SyncRunCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := concRuns(counts)
+	if rounds.Load() < 2 || len(before) == 0 || runs < before[0]+rounds.Load() {
+		t.Errorf("syncs: %d rounds, %d runs recorded (%v before)", rounds.Load(), runs, before)
+	}
+
+	// No decision lost: each line's state is its client's last decision
+	// (unless bankfeed decided it on its own after), and the audit log has
+	// every decision.
+	items, err := w.db.Reviews(ctx, store.ReviewFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := map[bankfeed.LineID]bankfeed.ReviewState{}
+	for _, it := range items {
+		state[it.LineID] = it.State
+	}
+	log, err := w.db.AuditLog(ctx, store.AuditFilter{Action: "review."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type key struct {
+		actor, action, subject string
+	}
+	logged := map[key]int{}
+	lastAuto := map[string]int64{}   // subject → id of the newest automatic decision
+	lastPerson := map[string]int64{} // subject → id of the newest decision by a person
+	for _, e := range log {
+		logged[key{e.Actor, e.Action, e.Subject}]++
+		if e.Actor == "bankfeed" {
+			lastAuto[e.Subject] = max(lastAuto[e.Subject], e.ID)
+		} else {
+			lastPerson[e.Subject] = max(lastPerson[e.Subject], e.ID)
+		}
+	}
+	total := 0
+	actions := map[string]int{}
+	for i, ds := range decided {
+		last := map[bankfeed.LineID]concDecision{}
+		made := map[key]int{}
+		for _, d := range ds {
+			last[d.line] = d
+			made[key{names[i], "review." + d.action, "line " + strconv.FormatInt(int64(d.line), 10)}]++
+			total++
+			actions[d.action]++
+		}
+		for k, n := range made {
+			if logged[k] < n {
+				t.Errorf("%s: %d × %s of %s answered 200, %d in the audit log", k.actor, n, k.action, k.subject, logged[k])
+			}
+		}
+		for id, d := range last {
+			subject := "line " + strconv.FormatInt(int64(id), 10)
+			if got := state[id]; got != d.concWant() && lastAuto[subject] < lastPerson[subject] {
+				t.Errorf("%s: line %d is %q; its last decision (%s, #%d) was answered 200", names[i], id, got, d.action, d.seq)
+			}
+		}
+	}
+	if total < clients {
+		t.Errorf("only %d decisions made by %d clients", total, clients)
+	}
+	slices.Sort(took)
+	pct := func(p float64) time.Duration {
+		if len(took) == 0 {
+			return 0
+		}
+		return took[min(len(took)-1, int(p*float64(len(took))))].Round(time.Millisecond)
+	}
+	t.Logf("%s: %d requests (p50 %s, p99 %s, max %s), decisions %v, %d sync rounds, %d runs recorded",
+		concDuration(), requests.Load(), pct(0.5), pct(0.99), pct(1), actions, rounds.Load(), runs)
+}
+
+// concRuns counts the sync runs recorded.
+func concRuns(counts []store.RunCount) int64 {
+	var n int64
+	for _, c := range counts {
+		n += int64(c.N)
+	}
+	return n
+}
