@@ -604,6 +604,70 @@ func TestAPIEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("reconcile", func(t *testing.T) {
+		if !routes["POST /api/v1/reconciliations"] {
+			t.Skip("no POST /api/v1/reconciliations")
+		}
+		book, viewer := book.on(t), viewer.on(t)
+		// The statement's balance is what the books hold for the account:
+		// the lines booked (added or matched) so far.
+		balance := bankfeed.Decimal{}
+		booked := 0
+		for _, it := range book.apiQueue("state=decided&account=" + acctRef) {
+			if it.State == bankfeed.ReviewAdded || it.State == bankfeed.ReviewMatched {
+				balance = balance.Add(it.Line.Amount)
+				booked++
+			}
+		}
+		if booked == 0 {
+			t.Fatal("nothing booked to reconcile")
+		}
+		type statement struct {
+			ID             int64  `json:"id"`
+			State          string `json:"state"`
+			Ticked         int    `json:"ticked"`
+			Difference     string `json:"difference"`
+			DifferenceZero bool   `json:"difference_zero"`
+			TickedSplits   []struct {
+				ID int64 `json:"id"`
+			} `json:"ticked_splits"`
+		}
+		var st statement
+		book.mustStatus("POST", "/api/v1/reconciliations", map[string]any{"account": acctRef, "statement_on": "2026-03-31",
+			"balance": balance.String()}, http.StatusCreated, &st)
+		if st.State != "open" || st.Ticked != booked || !st.DifferenceZero {
+			t.Fatalf("reconciliation started at %s: %+v, want %d ticked and no difference", balance, st, booked)
+		}
+		// Unticked, it no longer balances and cannot be finished; ticked
+		// again, it can.
+		one := []int64{st.TickedSplits[0].ID}
+		book.must("POST", fmt.Sprintf("/api/v1/reconciliations/%d/untick", st.ID), map[string]any{"splits": one}, &st)
+		if st.DifferenceZero {
+			t.Errorf("untick: still no difference: %+v", st)
+		}
+		if a := book.call("POST", fmt.Sprintf("/api/v1/reconciliations/%d/finish", st.ID), nil); a.Status < 400 || a.Status >= 500 {
+			t.Errorf("finish with a difference: %d: %s", a.Status, a.Body)
+		}
+		book.must("POST", fmt.Sprintf("/api/v1/reconciliations/%d/tick", st.ID), map[string]any{"splits": one}, &st)
+		book.must("POST", fmt.Sprintf("/api/v1/reconciliations/%d/finish", st.ID), nil, &st)
+		if st.State != "locked" {
+			t.Errorf("finished: %+v", st)
+		}
+		viewer.must("GET", fmt.Sprintf("/api/v1/reconciliations/%d", st.ID), nil, &st)
+		if st.State != "locked" || !st.DifferenceZero {
+			t.Errorf("the viewer sees %+v", st)
+		}
+		if routes["GET /api/v1/reconcile"] {
+			var reports []struct {
+				FeedAccountID bankfeed.AccountID `json:"feed_account_id"`
+			}
+			viewer.must("GET", "/api/v1/reconcile", nil, &reports)
+			if len(reports) == 0 {
+				t.Errorf("reconcile check: no accounts")
+			}
+		}
+	})
+
 	t.Run("viewer refused", func(t *testing.T) {
 		book, viewer := book.on(t), viewer.on(t)
 		// Every write, with real ids, is refused before it runs, and
