@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/reconcile"
 )
 
 // QueueFilter selects a page of the review queue.
@@ -326,6 +327,35 @@ func (db *DB) registerLines(ctx context.Context, query string, args []any) ([]*R
 			out = append(out, &rl)
 		}
 		return db.d.wrap("read lines", rows.Err())
+	})
+	return out, err
+}
+
+// TickedSplits returns the splits ticked in a reconciliation (reconciled by
+// it, once locked), by date.
+func (db *DB) TickedSplits(ctx context.Context, id int64) ([]reconcile.Candidate, error) {
+	out := []reconcile.Candidate{}
+	err := db.view(ctx, func(tx cachedTx) error {
+		rows, err := tx.QueryContext(ctx, db.d.rebind(`SELECT s.id, s.entry_id, s.date_on, e.payee, s.amount, s.status
+			FROM splits s JOIN entries e ON e.id = s.entry_id
+			WHERE s.reconciliation_id = ? OR s.id IN (SELECT t.split_id FROM reconciliation_ticks t WHERE t.reconciliation_id = ?)
+			ORDER BY s.date_on, s.id`), id, id)
+		if err != nil {
+			return db.d.wrap("read ticked splits", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c reconcile.Candidate
+			var amt string
+			if err := rows.Scan(&c.ID, &c.EntryID, &c.Date, &c.Payee, &amt, &c.Status); err != nil {
+				return db.d.wrap("read ticked splits", err)
+			}
+			if c.Amount, err = bankfeed.ParseDecimal(amt); err != nil {
+				return fmt.Errorf("read split %d: amount %q: %w", c.ID, amt, err)
+			}
+			out = append(out, c)
+		}
+		return db.d.wrap("read ticked splits", rows.Err())
 	})
 	return out, err
 }
