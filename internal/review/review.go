@@ -435,7 +435,7 @@ func (r *round) transfer(ctx context.Context, t match.Transfer) error {
 		return err
 	}
 	ro.TransferWith, ri.TransferWith = &in.ID, &out.ID
-	if !t.Auto {
+	if !t.Auto || heldByPerson(ro) || heldByPerson(ri) {
 		return nil
 	}
 	e, err := transferEntry(ctx, r.tx, out, in, Auto)
@@ -450,6 +450,12 @@ func (r *round) transfer(ctx context.Context, t match.Transfer) error {
 	r.note("review.auto_transfer", t.Out, map[string]any{"entry": e.ID, "with": in.ID})
 	r.note("review.auto_transfer", t.In, map[string]any{"entry": e.ID, "with": out.ID})
 	return nil
+}
+
+// heldByPerson reports whether a person put a line back For Review (undo):
+// then that person decides it, and later rounds only propose.
+func heldByPerson(rv *bankfeed.Review) bool {
+	return rv.State == bankfeed.ReviewPending && !rv.Auto && rv.DecidedBy != "" && rv.DecidedBy != Auto
 }
 
 // plan applies one line's plan: auto match, auto add, exclude, or a
@@ -477,7 +483,7 @@ func (r *round) plan(ctx context.Context, p *match.LinePlan, inTransfer map[int6
 		rv.Suggestion, rv.Score = &e, p.Score
 	}
 	switch {
-	case inTransfer[p.Line]:
+	case inTransfer[p.Line], heldByPerson(rv):
 		return nil
 	case p.Zone == match.ZoneAuto:
 		sp := r.splits[p.Entry]
