@@ -143,7 +143,9 @@ func serve(ctx context.Context, db *store.DB, key *secret.Key) (string, *http.Cl
 		if err != nil {
 			return "", nil, nil, err
 		}
-		err = db.Update(ctx, func(tx *store.Tx) error { return tx.AddUser(ctx, &bankfeed.User{Name: name, Role: bankfeed.RoleAdmin}, hash) })
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			return tx.AddUser(ctx, &bankfeed.User{Name: name, Role: bankfeed.RoleAdmin}, hash)
+		})
 		if err != nil {
 			return "", nil, nil, err
 		}
