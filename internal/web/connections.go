@@ -246,6 +246,8 @@ type institutionJSON struct {
 	// Profile is the settings of its latest connection, without the CA
 	// file; nil when it has none.
 	Profile *bankfeed.Profile `json:"profile,omitempty"`
+	// ProfileJSON is Profile as JSON, for the setup form's script.
+	ProfileJSON string `json:"-"`
 }
 
 func (s *Server) institutions(ctx context.Context) ([]*institutionJSON, error) {
@@ -269,6 +271,11 @@ func (s *Server) institutions(ctx context.Context) ([]*institutionJSON, error) {
 			}
 		}
 		if ij.Profile != nil {
+			b, err := json.Marshal(ij.Profile)
+			if err != nil {
+				return nil, err
+			}
+			ij.ProfileJSON = string(b)
 			out = append(out, ij)
 		}
 	}

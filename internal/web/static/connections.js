@@ -9,9 +9,9 @@
   if (pick) {
     pick.addEventListener("change", () => {
       const opt = pick.selectedOptions[0];
-      if (!opt || !opt.dataset.profile) return;
+      if (!opt || !opt.dataset.settings) return;
       let p;
-      try { p = JSON.parse(opt.dataset.profile); } catch (e) { return; }
+      try { p = JSON.parse(opt.dataset.settings); } catch (e) { return; }
       const form = pick.form;
       for (const k of ["url", "org", "fid", "bank_id", "version", "app_id", "app_ver", "portal_url"]) {
         if (form.elements[k]) form.elements[k].value = p[k] || "";
