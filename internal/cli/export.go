@@ -2,8 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"context"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/books"
 	"github.com/bankfeed/bankfeed/internal/export"
-	"github.com/bankfeed/bankfeed/internal/store"
 )
 
 func init() { extraCommands = append(extraCommands, newExportCmd) }
@@ -77,12 +75,15 @@ func newExportCmd(e *env) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			books, err := readBooks(ctx, db, format, account, to)
+			b, err := books.ExportBooks(ctx, db, format, account, to)
+			if bankfeed.ErrorCodeOf(err) == bankfeed.EInvalid {
+				return usageError("--%v", err)
+			}
 			if err != nil {
 				return err
 			}
 			opts := export.Options{Account: account, From: from, To: to, IntuBID: intuBID, Now: time.Now()}
-			write := func(w io.Writer) error { return export.Write(w, format, books, opts) }
+			write := func(w io.Writer) error { return export.Write(w, format, b, opts) }
 			if output == "" || output == "-" {
 				out := bufio.NewWriter(e.stdout)
 				if err := write(out); err != nil {
@@ -101,50 +102,6 @@ func newExportCmd(e *env) *cobra.Command {
 	f.StringVarP(&output, "output", "o", "", "write to this file (replaced whole) rather than standard output")
 	f.StringVar(&intuBID, "intu-bid", "", "qbo: the INTU.BID, the bank QuickBooks files the download under (default 3000)")
 	return cmd
-}
-
-// readBooks reads what an export needs: the chart, the entries up to `to`
-// (all of them, for the balances of qbo and ofx), and for qbo and ofx the
-// feeds behind the accounts and their lines, for BANKID, ACCTID and FITID.
-func readBooks(ctx context.Context, db *store.DB, format, account, to string) (*export.Books, error) {
-	accounts, err := db.LedgerAccounts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	filter := bankfeed.EntryFilter{To: to}
-	if account != "" {
-		i := slices.IndexFunc(accounts, func(a *bankfeed.LedgerAccount) bool { return a.Name == account })
-		if i < 0 {
-			return nil, usageError("--account %q: no ledger account has that name", account)
-		}
-		filter.AccountID = accounts[i].ID
-	}
-	entries, err := db.Entries(ctx, filter)
-	if err != nil {
-		return nil, err
-	}
-	books := &export.Books{Accounts: accounts, Entries: entries,
-		Feeds: map[bankfeed.AccountID]*bankfeed.Account{}, Lines: map[bankfeed.LineID]*bankfeed.Line{}}
-	if format != "qbo" && format != "ofx" {
-		return books, nil
-	}
-	for _, a := range accounts {
-		if a.FeedAccountID == nil || (account != "" && a.Name != account) {
-			continue
-		}
-		id := *a.FeedAccountID
-		if books.Feeds[id], err = db.Account(ctx, id); err != nil {
-			return nil, fmt.Errorf("read the feed of %s: %w", a.Name, err)
-		}
-		lines, err := db.Lines(ctx, bankfeed.LineFilter{AccountID: id})
-		if err != nil {
-			return nil, fmt.Errorf("read the lines of %s: %w", a.Name, err)
-		}
-		for _, l := range lines {
-			books.Lines[l.ID] = l
-		}
-	}
-	return books, nil
 }
 
 // writeFileAtomic writes path through write into a temporary file beside it
