@@ -218,3 +218,45 @@ func sumBefore(ctx context.Context, q querier, d *dialect, acct bankfeed.Account
 	}
 	return sum, rows.Err()
 }
+
+// ChartAccount is an account as a chart names it.
+type ChartAccount struct {
+	ID          bankfeed.AccountID
+	Number      string
+	Name        string
+	Kind        bankfeed.AccountKind
+	Institution string
+	// HasLines says the feed holds a line.
+	HasLines bool
+}
+
+// ChartAccounts lists the accounts by id, or the one of id when not 0,
+// without counting their lines.
+func (db *DB) ChartAccounts(ctx context.Context, id bankfeed.AccountID) ([]*ChartAccount, error) {
+	q := `SELECT a.id, a.number, a.name, a.kind, CASE WHEN i.name <> '' THEN i.name ELSE i.key END,
+		EXISTS (SELECT 1 FROM lines l WHERE l.account_id = a.id)
+		FROM accounts a JOIN institutions i ON i.id = a.institution_id`
+	var args []any
+	if id != 0 {
+		q += ` WHERE a.id = ?`
+		args = append(args, id)
+	}
+	q += ` ORDER BY a.id`
+	var out []*ChartAccount
+	err := db.view(ctx, func(tx cachedTx) error {
+		rows, err := tx.QueryContext(ctx, db.d.rebind(q), args...)
+		if err != nil {
+			return db.d.wrap("list accounts", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a ChartAccount
+			if err := rows.Scan(&a.ID, &a.Number, &a.Name, &a.Kind, &a.Institution, &a.HasLines); err != nil {
+				return db.d.wrap("list accounts", err)
+			}
+			out = append(out, &a)
+		}
+		return db.d.wrap("list accounts", rows.Err())
+	})
+	return out, err
+}

@@ -49,11 +49,7 @@ func (s *Server) balances(ctx context.Context, acct bankfeed.AccountID, days int
 	to := today.Format(store.DateLayout)
 	from := today.AddDate(0, 0, 1-days).Format(store.DateLayout)
 	v := &balancesView{From: from, To: to, Days: days, Accounts: []*accountBalances{}, Totals: []*totalBalances{}}
-	f := bankfeed.AccountFilter{}
-	if acct != 0 {
-		f.ID = &acct
-	}
-	accts, err := s.db.Accounts(ctx, f)
+	accts, err := s.db.ChartAccounts(ctx, acct)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +58,7 @@ func (s *Server) balances(ctx context.Context, acct bankfeed.AccountID, days int
 	}
 	totals := map[string]*totalBalances{}
 	for _, a := range accts {
-		if a.Lines == 0 && acct == 0 {
+		if !a.HasLines && acct == 0 {
 			continue
 		}
 		h, err := s.db.BalanceHistory(ctx, a.ID, from, to)
