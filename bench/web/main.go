@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -71,6 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		out     = flags.String("out", "bench/out", "where the built store is kept")
 		rebuild = flags.Bool("rebuild", false, "build the store again even when it is cached")
 		explain = flags.Bool("explain", false, "print the query plans of the pages' heaviest queries")
+		cpuprof = flags.String("cpuprofile", "", "write a CPU profile of the timed requests to this file")
 	)
 	flags.IntVar(&sh.lines, "lines", 1_000_000, "feed lines in all")
 	flags.IntVar(&sh.accounts, "accounts", 20, "feed accounts (5 per institution)")
@@ -114,6 +116,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "store: %s: %d lines, %d waiting for review, %d accounts\n", dir, counts.lines, counts.waiting, sh.accounts)
 	fmt.Fprintf(stdout, "%d requests per page, one at a time, after 5 untimed\n\n", *n)
 	fmt.Fprintf(stdout, "%-12s %-16s %8s %8s %8s %8s  %s\n", "PAGE", "PATH", "p50 ms", "p95 ms", "p99 ms", "max ms", "p95 < 100 ms")
+	if *cpuprof != "" {
+		f, err := os.Create(*cpuprof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	failed := false
 	for _, p := range pages {
 		took, err := timePage(ctx, client, base+p.path, *n)
