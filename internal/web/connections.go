@@ -93,7 +93,18 @@ func (s *Server) connectionOf(r *http.Request) (*bankfeed.Connection, error) {
 	return s.db.Connection(r.Context(), bankfeed.ConnectionID(id))
 }
 
-// audit records a change to a connection.
+// connectionSyncer reads the connection a path names, and returns the
+// syncer that changes it.
+func (s *Server) connectionSyncer(r *http.Request) (*bankfeed.Connection, *syncer.Syncer, error) {
+	c, err := s.connectionOf(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	sy, err := s.feedSyncer()
+	return c, sy, err
+}
+
+// auditConnection records a change to a connection.
 func (s *Server) auditConnection(r *http.Request, action string, c *bankfeed.Connection, detail string) error {
 	return s.db.Update(r.Context(), func(tx *store.Tx) error {
 		return tx.Audit(r.Context(), actor(r), action, "connection "+c.Name, detail)
@@ -211,12 +222,17 @@ func (s *Server) latestVerdict(ctx context.Context, id bankfeed.ConnectionID) (*
 	return &v, nil
 }
 
-func (s *Server) apiConnection(w http.ResponseWriter, r *http.Request) error {
+// connectionDetailOf reads the connection a path names, in detail.
+func (s *Server) connectionDetailOf(r *http.Request) (*connectionDetail, error) {
 	c, err := s.connectionOf(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	d, err := s.connectionDetail(r.Context(), c)
+	return s.connectionDetail(r.Context(), c)
+}
+
+func (s *Server) apiConnection(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.connectionDetailOf(r)
 	if err != nil {
 		return err
 	}
@@ -224,15 +240,11 @@ func (s *Server) apiConnection(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) connectionPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.connectionOf(r)
+	d, err := s.connectionDetailOf(r)
 	if err != nil {
 		return err
 	}
-	d, err := s.connectionDetail(r.Context(), c)
-	if err != nil {
-		return err
-	}
-	return s.page(w, r, "connection", pageData{Title: c.Name, Nav: "connections", Data: d})
+	return s.page(w, r, "connection", pageData{Title: d.Name, Nav: "connections", Data: d})
 }
 
 // institutionJSON is a bank this install knows, with the settings its
@@ -632,11 +644,7 @@ func decodeOptionalJSON(r *http.Request, v any) error {
 
 func (s *Server) apiToggle(disable bool) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		c, err := s.connectionOf(r)
-		if err != nil {
-			return err
-		}
-		sy, err := s.feedSyncer()
+		c, sy, err := s.connectionSyncer(r)
 		if err != nil {
 			return err
 		}
@@ -655,11 +663,7 @@ func (s *Server) apiToggle(disable bool) HandlerFunc {
 }
 
 func (s *Server) apiRemoveConnection(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.connectionOf(r)
-	if err != nil {
-		return err
-	}
-	sy, err := s.feedSyncer()
+	c, sy, err := s.connectionSyncer(r)
 	if err != nil {
 		return err
 	}
@@ -689,11 +693,7 @@ func (s *Server) apiDiagnosis(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiDiagnose(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.connectionOf(r)
-	if err != nil {
-		return err
-	}
-	sy, err := s.feedSyncer()
+	c, sy, err := s.connectionSyncer(r)
 	if err != nil {
 		return err
 	}

@@ -63,20 +63,10 @@ type connectionView struct {
 }
 
 type accountView struct {
-	AccountID   bankfeed.AccountID       `json:"account_id"`
-	Number      string                   `json:"number"`
-	Name        string                   `json:"name"`
-	Kind        bankfeed.AccountKind     `json:"kind"`
-	Enabled     bool                     `json:"enabled"`
-	State       bankfeed.ConnectionState `json:"state"`
-	StateLabel  string                   `json:"state_label"`
-	Reason      string                   `json:"reason,omitempty"`
-	LastSuccess time.Time                `json:"last_success,omitzero"`
-	LastRun     *bankfeed.SyncRun        `json:"last_run,omitempty"`
-	Next        time.Time                `json:"next_attempt_at,omitzero"`
-	NextText    string                   `json:"next_attempt"`
-	Unreviewed  int64                    `json:"unreviewed"`
-	Staleness   staleness                `json:"staleness"`
+	*syncer.AccountStatus
+	StateLabel string    `json:"state_label"`
+	NextText   string    `json:"next_attempt"`
+	Staleness  staleness `json:"staleness"`
 }
 
 // staleness is how long ago a feed last synced, and how much that
@@ -163,9 +153,7 @@ func (s *Server) status(ctx context.Context) (*statusView, error) {
 				v.Cards = append(v.Cards, c)
 			}
 			for _, a := range cs.Accounts {
-				av := &accountView{AccountID: a.AccountID, Number: a.Number, Name: a.Name, Kind: a.Kind, Enabled: a.Enabled,
-					State: a.State, StateLabel: feedStateLabel(a.State), Reason: a.Reason, LastSuccess: a.LastSuccess,
-					LastRun: a.LastRun, Next: a.Next, NextText: feedNextText(a.State, a.Next), Unreviewed: a.Unreviewed}
+				av := &accountView{AccountStatus: a, StateLabel: feedStateLabel(a.State), NextText: feedNextText(a.State, a.Next)}
 				needsHuman := a.State == bankfeed.ConnNeedsAction || a.State == bankfeed.ConnEscalate
 				sev := diagnose.Assess(board.At, a.LastSuccess, needsHuman, deadlines, nil)
 				av.Staleness = staleness{Seconds: -1, Text: "never synced", Level: sev.Level, Why: sev.Why, Cost: sev.Cost,
