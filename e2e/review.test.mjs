@@ -5,27 +5,32 @@
 import assert from "node:assert/strict";
 import { api, browserTest, importFixture, url, DESKTOP, PHONE } from "./lib.mjs";
 
+// The lines of each statement: one to add, one to match, one to exclude,
+// and one left waiting. The two statements name other payees, so that what
+// is learned from the decisions on one does not decide the other.
+const mouseLines = { add: "MOSS AND FERN FLORIST", match: "HARBORVIEW PARKING", exclude: "NORTHGATE SERVICE FEE", keep: "COPPER KETTLE DINER" };
+const keyLines = { add: "WILLOW AND ASH BLOOMS", match: "QUAYSIDE CAR PARK", exclude: "EASTGATE ACCOUNT CHARGE", keep: "BRASS LANTERN GRILL" };
+
 // prepare imports a statement of four lines to decide, in an account of
 // its own, and types an entry for its parking line, so that line waits with
 // the entry proposed. It returns the account's id.
-async function prepare(page, file) {
+async function prepare(page, file, lines) {
   const account = await importFixture(page, file);
   const res = await api(page, "POST", "/api/v1/entries", {
-    date: "2026-11-04", payee: "Harborview Parking", account: String(account), amount: "-15.00", category: "Expenses:Parking",
+    date: "2026-11-04", payee: "Parking", account: String(account), amount: "-15.00", category: "Expenses:Parking",
   });
   assert.equal(res.status(), 201, await res.text());
   // Typing the entry may match the line at once: undone, the line waits
   // For Review with the entry as its proposal.
   for (const it of await queue(page, account, "decided")) {
-    if (it.line.name === "HARBORVIEW PARKING") {
+    if (it.line.name === lines.match) {
       const undo = await api(page, "POST", `/api/v1/review/${it.line_id}/undo`);
       assert.equal(undo.status(), 200, await undo.text());
     }
   }
   const waiting = await queue(page, account, "review");
-  assert.deepEqual(waiting.map((it) => it.line.name).sort(),
-    ["COPPER KETTLE DINER", "HARBORVIEW PARKING", "MOSS AND FERN FLORIST", "NORTHGATE SERVICE FEE"]);
-  assert.ok(waiting.find((it) => it.line.name === "HARBORVIEW PARKING").suggestion, "the parking line has its entry proposed");
+  assert.deepEqual(waiting.map((it) => it.line.name).sort(), Object.values(lines).sort());
+  assert.ok(waiting.find((it) => it.line.name === lines.match).suggestion, "the parking line has its entry proposed");
   return account;
 }
 
@@ -50,7 +55,7 @@ async function flashed(page, re) {
 
 browserTest("review by mouse", { viewport: PHONE, user: "demo" }, async (s) => {
   const { page } = s;
-  const account = await prepare(page, "quillfield-review-mouse.ofx");
+  const account = await prepare(page, "quillfield-review-mouse.ofx", mouseLines);
   await page.goto(url(`/review?account=${account}`));
   const row = (name) => page.locator("#queue").getByRole("row").filter({ hasText: name });
   assert.equal(await page.locator("#queue tbody").getByRole("row").count(), 4);
@@ -87,7 +92,7 @@ browserTest("review by mouse", { viewport: PHONE, user: "demo" }, async (s) => {
 
 browserTest("review by keyboard", { viewport: DESKTOP, user: "demo" }, async (s) => {
   const { page } = s;
-  const account = await prepare(page, "quillfield-review-keys.ofx");
+  const account = await prepare(page, "quillfield-review-keys.ofx", keyLines);
   await page.goto(url(`/review?account=${account}`));
   const current = () => page.evaluate(() => {
     const r = document.querySelector("tr.q-row.q-current:not(.q-done) .q-name");
@@ -112,31 +117,31 @@ browserTest("review by keyboard", { viewport: DESKTOP, user: "demo" }, async (s)
   }
 
   // a without a category asks for one and puts the cursor there; Enter adds.
-  await go("MOSS AND FERN FLORIST");
+  await go("WILLOW AND ASH BLOOMS");
   await page.keyboard.press("a");
   await flashed(page, /give a category first/);
   const cat = page.getByLabel(/^Category for line/).and(page.locator(":focus"));
   await cat.waitFor();
-  await page.keyboard.type("Expenses:Flowers");
+  await page.keyboard.type("Expenses:Gifts");
   await page.keyboard.press("Enter");
   await flashed(page, /added/);
   await page.evaluate(() => document.activeElement && document.activeElement.blur());
 
-  await go("HARBORVIEW PARKING");
+  await go("QUAYSIDE CAR PARK");
   await page.keyboard.press("m");
   await flashed(page, /matched/);
-  await go("NORTHGATE SERVICE FEE");
+  await go("EASTGATE ACCOUNT CHARGE");
   await page.keyboard.press("x");
   await flashed(page, /excluded/);
   await s.shot("review-keys-decided");
   assert.deepEqual(await states(page, account), {
-    "MOSS AND FERN FLORIST": "added", "HARBORVIEW PARKING": "matched", "NORTHGATE SERVICE FEE": "excluded", "COPPER KETTLE DINER": "review",
+    "WILLOW AND ASH BLOOMS": "added", "QUAYSIDE CAR PARK": "matched", "EASTGATE ACCOUNT CHARGE": "excluded", "BRASS LANTERN GRILL": "review",
   });
 
   // u undoes the last decision (the exclusion), and the page shows it back.
   await Promise.all([page.waitForEvent("load"), page.keyboard.press("u")]);
-  await page.locator("#queue").getByText("NORTHGATE SERVICE FEE", { exact: true }).waitFor();
-  assert.equal((await states(page, account))["NORTHGATE SERVICE FEE"], "review");
+  await page.locator("#queue").getByText("EASTGATE ACCOUNT CHARGE", { exact: true }).waitFor();
+  assert.equal((await states(page, account))["EASTGATE ACCOUNT CHARGE"], "review");
 
   // ? shows the keys.
   await page.keyboard.press("?");
