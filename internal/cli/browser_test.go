@@ -99,7 +99,11 @@ func TestBrowser(t *testing.T) {
 	}
 	t.Logf("demo serving at %s", url)
 
+	// The screenshots of this run only.
 	artifacts := filepath.Join(root, "artifacts", "browser")
+	if err := os.RemoveAll(artifacts); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)
 	}
