@@ -69,7 +69,8 @@ func (db *DB) ReviewQueue(ctx context.Context, f QueueFilter) (*QueuePage, error
 			if !ok || err != nil {
 				return nil, bankfeed.Errorf(bankfeed.EInvalid, "cursor %q: not one this server gave", f.Cursor)
 			}
-			where = append(where, `(r.decided_at < ? OR (r.decided_at = ? AND r.line_id < ?))`)
+			// The first term bounds the index range; the second breaks ties.
+			where = append(where, `r.decided_at <= ? AND (r.decided_at < ? OR r.line_id < ?)`)
 			args = append(args, at, at, n)
 		}
 	} else {
@@ -268,7 +269,8 @@ func (db *DB) Register(ctx context.Context, account bankfeed.AccountID, cursor s
 		if !ok || err != nil {
 			return nil, bankfeed.Errorf(bankfeed.EInvalid, "cursor %q: not one this server gave", cursor)
 		}
-		where += ` AND (l.posted_on < ? OR (l.posted_on = ? AND l.id < ?))`
+		// The first term bounds the index range; the second breaks ties.
+		where += ` AND l.posted_on <= ? AND (l.posted_on < ? OR l.id < ?)`
 		args = append(args, on, on, n)
 	}
 	// lineSelect ends with "FROM lines l": the review columns go before it.
