@@ -668,6 +668,16 @@ func TestAPIEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("export", func(t *testing.T) {
+		if !routes["GET /api/v1/export"] {
+			t.Skip("no GET /api/v1/export")
+		}
+		a := viewer.on(t).call("GET", "/api/v1/export?format=hledger&account="+acctRef, nil)
+		if a.Status != http.StatusOK || !bytes.Contains(a.Body, []byte("Corner Grocery")) || !bytes.Contains(a.Body, []byte("Expenses:Groceries")) {
+			t.Errorf("hledger export of the imported account: %d:\n%s", a.Status, a.Body)
+		}
+	})
+
 	t.Run("viewer refused", func(t *testing.T) {
 		book, viewer := book.on(t), viewer.on(t)
 		// Every write, with real ids, is refused before it runs, and
