@@ -145,6 +145,7 @@ export function browserTest(name, opts, fn) {
       await fn(s, t);
     } catch (err) {
       await s.shot("FAILED-" + name).catch(() => {});
+      for (const p of s.problems) t.diagnostic(p);
       throw err;
     } finally {
       await s.context.close();
