@@ -12,12 +12,12 @@
     return table ? Array.from(table.querySelectorAll("tr.q-row:not(.q-done)")) : [];
   }
 
-  function select(i) {
+  function select(i, quiet) {
     const rs = rows();
     if (!rs.length) return;
     current = Math.max(0, Math.min(i, rs.length - 1));
     rs.forEach((r, j) => r.classList.toggle("q-current", j === current));
-    rs[current].scrollIntoView({ block: "nearest" });
+    if (!quiet) rs[current].scrollIntoView({ block: "nearest" });
   }
 
   function currentRow() {
@@ -136,7 +136,7 @@
     if (bb) { bulk(bb.dataset.bulk); return; }
     if (ev.target.closest("#keys-open")) { document.getElementById("keys").showModal(); return; }
     const row = ev.target.closest("tr.q-row");
-    if (row) select(rows().indexOf(row));
+    if (row) select(rows().indexOf(row), true);
   });
 
   document.addEventListener("change", (ev) => {
@@ -177,5 +177,5 @@
     ev.preventDefault();
   });
 
-  if (table && table.dataset.state === "review") select(0);
+  if (table && table.dataset.state === "review") select(0, true);
 })();
