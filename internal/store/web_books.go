@@ -44,11 +44,19 @@ type QueueEntry struct {
 }
 
 // QueuePage is one page of the queue; Next is the cursor of the page after
-// ("" when this is the last).
+// ("" when this is the last). With a date, amount or text filter a page
+// may hold fewer lines than asked for, or none, and still have a Next: the
+// search goes on from there.
 type QueuePage struct {
 	Items []*QueueItem `json:"items"`
 	Next  string       `json:"next,omitempty"`
 }
+
+// queueWindow is how many queue records one page examines at most when a
+// filter no index serves (dates, amounts, text) is given: a page then
+// costs the same however few lines match, and may hold fewer lines than
+// its limit, or none, with a Next to search on from.
+const queueWindow = 4_000
 
 // ReviewQueue returns a page of the review queue. It pages by keyset (line
 // id, or decision time and line id) over the line_reviews indexes, so a
@@ -57,11 +65,12 @@ func (db *DB) ReviewQueue(ctx context.Context, f QueueFilter) (*QueuePage, error
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	var where []string
-	var args []any
+	// keys select records by the indexes; filters test their lines.
+	var keys, filters []string
+	var keyArgs, filterArgs []any
 	order := ` ORDER BY r.line_id`
 	if f.Decided {
-		where = append(where, `r.decided_at IS NOT NULL AND r.state <> 'review'`)
+		keys = append(keys, `r.decided_at IS NOT NULL AND r.state <> 'review'`)
 		order = ` ORDER BY r.decided_at DESC, r.line_id DESC`
 		if f.Cursor != "" {
 			at, id, ok := strings.Cut(f.Cursor, "_")
@@ -70,42 +79,51 @@ func (db *DB) ReviewQueue(ctx context.Context, f QueueFilter) (*QueuePage, error
 				return nil, bankfeed.Errorf(bankfeed.EInvalid, "cursor %q: not one this server gave", f.Cursor)
 			}
 			// The first term bounds the index range; the second breaks ties.
-			where = append(where, `r.decided_at <= ? AND (r.decided_at < ? OR r.line_id < ?)`)
-			args = append(args, at, at, n)
+			keys = append(keys, `r.decided_at <= ? AND (r.decided_at < ? OR r.line_id < ?)`)
+			keyArgs = append(keyArgs, at, at, n)
 		}
 	} else {
-		where = append(where, `r.state = 'review'`)
+		keys = append(keys, `r.state = 'review'`)
 		if f.Cursor != "" {
 			n, err := strconv.ParseInt(f.Cursor, 10, 64)
 			if err != nil {
 				return nil, bankfeed.Errorf(bankfeed.EInvalid, "cursor %q: not one this server gave", f.Cursor)
 			}
-			where, args = append(where, `r.line_id > ?`), append(args, n)
+			keys, keyArgs = append(keys, `r.line_id > ?`), append(keyArgs, n)
 		}
 	}
 	if f.AccountID != 0 {
-		where, args = append(where, `r.account_id = ?`), append(args, f.AccountID)
+		keys, keyArgs = append(keys, `r.account_id = ?`), append(keyArgs, f.AccountID)
 	}
 	if f.From != "" {
-		where, args = append(where, `l.posted_on >= ?`), append(args, f.From)
+		filters, filterArgs = append(filters, `l.posted_on >= ?`), append(filterArgs, f.From)
 	}
 	if f.To != "" {
-		where, args = append(where, `l.posted_on <= ?`), append(args, f.To)
+		filters, filterArgs = append(filters, `l.posted_on <= ?`), append(filterArgs, f.To)
 	}
 	if f.Min != nil {
-		where, args = append(where, `l.amount_minor >= ?`), append(args, *f.Min)
+		filters, filterArgs = append(filters, `l.amount_minor >= ?`), append(filterArgs, *f.Min)
 	}
 	if f.Max != nil {
-		where, args = append(where, `l.amount_minor <= ?`), append(args, *f.Max)
+		filters, filterArgs = append(filters, `l.amount_minor <= ?`), append(filterArgs, *f.Max)
 	}
 	if t := strings.TrimSpace(f.Text); t != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(t)) + "%"
-		where = append(where, `(lower(l.name) LIKE ? ESCAPE '\' OR lower(l.memo) LIKE ? ESCAPE '\' OR lower(r.payee) LIKE ? ESCAPE '\')`)
-		args = append(args, like, like, like)
+		filters = append(filters, `(lower(l.name) LIKE ? ESCAPE '\' OR lower(l.memo) LIKE ? ESCAPE '\' OR lower(r.payee) LIKE ? ESCAPE '\')`)
+		filterArgs = append(filterArgs, like, like, like)
 	}
-	query := `SELECT ` + prefixed("r.", reviewColumns) + `, ` + strings.TrimPrefix(lineSelect, "SELECT ") +
-		` JOIN line_reviews r ON r.line_id = l.id WHERE ` + strings.Join(where, " AND ") + order + ` LIMIT ?`
-	args = append(args, f.Limit+1)
+	cols := `SELECT ` + prefixed("r.", reviewColumns) + `, ` + strings.TrimPrefix(lineSelect, "SELECT ") + ` JOIN line_reviews r ON r.line_id = l.id`
+	keyed := `FROM line_reviews r WHERE ` + strings.Join(keys, " AND ") + order
+	var query, endQuery string
+	var args []any
+	if len(filters) == 0 {
+		query, args = cols+` WHERE `+strings.Join(keys, " AND ")+order+` LIMIT ?`, append(keyArgs, f.Limit+1)
+	} else {
+		// The window's records, then those of them whose lines pass.
+		query = cols + ` WHERE r.line_id IN (SELECT r.line_id ` + keyed + ` LIMIT ?) AND ` + strings.Join(filters, " AND ") + order + ` LIMIT ?`
+		args = append(append(append(append([]any{}, keyArgs...), queueWindow), filterArgs...), f.Limit+1)
+		endQuery = `SELECT r.line_id, COALESCE(r.decided_at, '') ` + keyed + ` LIMIT 1 OFFSET ?`
+	}
 	page := &QueuePage{Items: []*QueueItem{}}
 	err := db.view(ctx, func(tx cachedTx) error {
 		rows, err := tx.QueryContext(ctx, db.d.rebind(query), args...)
@@ -124,12 +142,21 @@ func (db *DB) ReviewQueue(ctx context.Context, f QueueFilter) (*QueuePage, error
 			return db.d.wrap("read review queue", err)
 		}
 		rows.Close()
-		if len(page.Items) > f.Limit {
+		switch {
+		case len(page.Items) > f.Limit:
 			page.Items = page.Items[:f.Limit]
 			last := page.Items[f.Limit-1]
-			page.Next = strconv.FormatInt(int64(last.LineID), 10)
-			if f.Decided {
-				page.Next = formatTime(last.DecidedAt) + "_" + page.Next
+			page.Next = queueCursor(f.Decided, last.LineID, formatTime(last.DecidedAt))
+		case endQuery != "":
+			// A full window: the search goes on after its last record.
+			var id bankfeed.LineID
+			var at string
+			err := tx.QueryRowContext(ctx, db.d.rebind(endQuery), append(keyArgs, queueWindow-1)...).Scan(&id, &at)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return db.d.wrap("read review queue", err)
+			}
+			if err == nil {
+				page.Next = queueCursor(f.Decided, id, at)
 			}
 		}
 		return queueContext(ctx, tx, db.d, page.Items)
@@ -138,6 +165,15 @@ func (db *DB) ReviewQueue(ctx context.Context, f QueueFilter) (*QueuePage, error
 		return nil, err
 	}
 	return page, nil
+}
+
+// queueCursor is the cursor of the page after a record.
+func queueCursor(decided bool, line bankfeed.LineID, decidedAt string) string {
+	n := strconv.FormatInt(int64(line), 10)
+	if decided {
+		return decidedAt + "_" + n
+	}
+	return n
 }
 
 // queueContext reads what the queue's proposals name: one query for the
