@@ -13,8 +13,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,6 +45,23 @@ type apiWorld struct {
 	srv   *Server
 	ts    *httptest.Server
 	conns map[string]*bankfeed.Connection // by fakebank institution id
+	// log, when set, keeps every exchange of the clients signed in after.
+	log *apiLog
+}
+
+// apiLog keeps exchanges, safe for concurrent use.
+type apiLog struct {
+	mu   sync.Mutex
+	list []apiExchange
+}
+
+func (l *apiLog) add(x apiExchange) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.list = append(l.list, x)
 }
 
 // apiWorldOptions shape an apiWorld.
@@ -153,13 +172,14 @@ type apiClient struct {
 	hc    *http.Client
 	token string
 	who   string
+	log   *apiLog
 }
 
 // apiSignIn signs in as name (a role's user) through POST /api/v1/session.
 func (w *apiWorld) apiSignIn(name string) *apiClient {
 	w.t.Helper()
 	jar, _ := cookiejar.New(nil)
-	c := &apiClient{t: w.t, base: w.ts.URL, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second}, who: name}
+	c := &apiClient{t: w.t, base: w.ts.URL, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second}, who: name, log: w.log}
 	var u bankfeed.User
 	c.must("POST", "/api/v1/session", map[string]string{"name": name, "password": testPassword}, &u)
 	if u.Name != name {
@@ -179,7 +199,7 @@ func (c *apiClient) apiTokenClient(name string) *apiClient {
 	if !strings.HasPrefix(nt.Token, "bft_") {
 		c.t.Fatalf("token %q: want bft_...", nt.Token)
 	}
-	return &apiClient{t: c.t, base: c.base, hc: &http.Client{Timeout: 30 * time.Second}, token: nt.Token, who: c.who + " (token)"}
+	return &apiClient{t: c.t, base: c.base, hc: &http.Client{Timeout: 30 * time.Second}, token: nt.Token, who: c.who + " (token)", log: c.log}
 }
 
 // on returns the client reporting to t (a subtest).
@@ -234,6 +254,7 @@ func (c *apiClient) do(ctx context.Context, method, path string, body any, ctype
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
+	c.log.add(apiExchange{method: method, path: path, status: res.StatusCode, ctype: res.Header.Get("Content-Type"), body: b})
 	return apiAnswer{Status: res.StatusCode, Body: b}, err
 }
 
@@ -360,6 +381,7 @@ func TestAPIEndToEnd(t *testing.T) {
 	}
 	w.sync(ctx, w.conns[fakebank.DemoMaintenance])
 
+	w.log = &apiLog{}
 	admin := w.apiSignIn("admin")
 	book := w.apiSignIn("bookkeeper")
 	viewer := w.apiSignIn("viewer").apiTokenClient("read-only script")
@@ -710,6 +732,51 @@ func TestAPIEndToEnd(t *testing.T) {
 				t.Errorf("a refused write changed line e2e-5: %q", it.State)
 			}
 		}
+	})
+
+	t.Run("reads", func(t *testing.T) {
+		// Every list and record the API reads answers, as the admin sees
+		// it (and so is checked against the document below).
+		admin := admin.on(t)
+		harbor := strconv.FormatInt(int64(w.conns[fakebank.DemoMaintenance].ID), 10)
+		reads := []string{"/api/v1/connections", "/api/v1/connections/" + harbor, "/api/v1/connections/" + harbor + "/diagnosis",
+			"/api/v1/institutions", "/api/v1/runs?limit=5", "/api/v1/accounts", "/api/v1/accounts/" + acctRef + "/lines?limit=3",
+			"/api/v1/balances?days=30", "/api/v1/ledger-accounts", "/api/v1/entries", "/api/v1/rules", "/api/v1/users",
+			"/api/v1/settings", "/api/v1/deadlines", "/api/v1/reconcile", "/api/v1/reconciliations", "/api/v1/imports",
+			"/api/v1/review?state=decided&limit=5", "/api/v1/tokens", "/api/v1/audit?limit=20", "/api/v1/openapi.json"}
+		var runs struct {
+			Runs []struct {
+				ID int64 `json:"id"`
+			} `json:"runs"`
+		}
+		if routes["GET /api/v1/runs"] {
+			admin.must("GET", "/api/v1/runs?connection="+harbor+"&limit=1", nil, &runs)
+			if len(runs.Runs) == 1 {
+				reads = append(reads, "/api/v1/runs/"+strconv.FormatInt(runs.Runs[0].ID, 10))
+			}
+		}
+		for _, path := range reads {
+			pattern, _, _ := strings.Cut(path, "?")
+			pattern = "GET " + regexp.MustCompile(`/[0-9]+(/|$)`).ReplaceAllString(pattern, "/{id}$1")
+			if !routes[pattern] && !routes[strings.Replace(pattern, "{id}", "{line}", 1)] {
+				t.Logf("no %s", pattern)
+				continue
+			}
+			if a := admin.call("GET", path, nil); a.Status != http.StatusOK {
+				t.Errorf("GET %s: %d: %s", path, a.Status, a.Body)
+			}
+		}
+	})
+
+	// Every JSON answer above, errors too, fits what openapi.json says of
+	// its route and status.
+	t.Run("answers fit the document", func(t *testing.T) {
+		w.log.mu.Lock()
+		defer w.log.mu.Unlock()
+		if len(w.log.list) < 20 {
+			t.Fatalf("only %d exchanges kept", len(w.log.list))
+		}
+		apiConformAll(t, w.log.list)
 	})
 }
 

@@ -502,3 +502,197 @@ func TestOpenAPIValidatorCatches(t *testing.T) {
 		}
 	}
 }
+
+// conform checks a JSON value against a schema of the document: $ref,
+// type, enum, pattern, properties, required, additionalProperties, items,
+// anyOf and oneOf (one that fits is enough). It returns what does not fit.
+func (v *apiValidator) conform(where string, schema, value any) []string {
+	s, ok := schema.(map[string]any)
+	if !ok {
+		return nil // true, or not a schema: anything fits
+	}
+	if ref, ok := s["$ref"].(string); ok {
+		return v.conform(where, v.pointer(ref), value)
+	}
+	var out []string
+	if alts, ok := s["anyOf"].([]any); ok {
+		if !slices.ContainsFunc(alts, func(a any) bool { return len(v.conform(where, a, value)) == 0 }) {
+			out = append(out, fmt.Sprintf("%s: %s fits none of anyOf", where, apiShort(value)))
+		}
+	}
+	if alts, ok := s["oneOf"].([]any); ok {
+		if !slices.ContainsFunc(alts, func(a any) bool { return len(v.conform(where, a, value)) == 0 }) {
+			out = append(out, fmt.Sprintf("%s: %s fits none of oneOf", where, apiShort(value)))
+		}
+	}
+	if t, ok := s["type"]; ok {
+		var types []string
+		switch t := t.(type) {
+		case string:
+			types = []string{t}
+		case []any:
+			for _, x := range t {
+				types = append(types, fmt.Sprint(x))
+			}
+		}
+		if !slices.ContainsFunc(types, func(t string) bool { return apiIsType(t, value) }) {
+			return append(out, fmt.Sprintf("%s: %s is not %v", where, apiShort(value), types))
+		}
+	}
+	if e, ok := s["enum"].([]any); ok && !slices.Contains(e, value) {
+		out = append(out, fmt.Sprintf("%s: %s is not one of %v", where, apiShort(value), e))
+	}
+	if p, ok := s["pattern"].(string); ok {
+		if str, ok := value.(string); ok && !regexp.MustCompile(p).MatchString(str) {
+			out = append(out, fmt.Sprintf("%s: %q does not match %s", where, str, p))
+		}
+	}
+	switch val := value.(type) {
+	case map[string]any:
+		props, _ := s["properties"].(map[string]any)
+		for _, r := range apiStrings(s["required"]) {
+			if _, ok := val[r]; !ok {
+				out = append(out, fmt.Sprintf("%s: required %q missing", where, r))
+			}
+		}
+		for k, x := range val {
+			if p, ok := props[k]; ok {
+				out = append(out, v.conform(where+"."+k, p, x)...)
+				continue
+			}
+			switch ap := s["additionalProperties"].(type) {
+			case bool:
+				if !ap {
+					out = append(out, fmt.Sprintf("%s: %q is not in the schema", where, k))
+				}
+			case map[string]any:
+				out = append(out, v.conform(where+"."+k, ap, x)...)
+			}
+		}
+	case []any:
+		if items, ok := s["items"]; ok {
+			for i, x := range val {
+				out = append(out, v.conform(where+"["+strconv.Itoa(i)+"]", items, x)...)
+			}
+		}
+	}
+	return out
+}
+
+func apiIsType(t string, v any) bool {
+	switch t {
+	case "null":
+		return v == nil
+	case "boolean":
+		_, ok := v.(bool)
+		return ok
+	case "string":
+		_, ok := v.(string)
+		return ok
+	case "number":
+		_, ok := v.(float64)
+		return ok
+	case "integer":
+		f, ok := v.(float64)
+		return ok && f == float64(int64(f))
+	case "array":
+		_, ok := v.([]any)
+		return ok
+	case "object":
+		_, ok := v.(map[string]any)
+		return ok
+	}
+	return false
+}
+
+func apiStrings(x any) []string {
+	var out []string
+	list, _ := x.([]any)
+	for _, s := range list {
+		out = append(out, fmt.Sprint(s))
+	}
+	return out
+}
+
+func apiShort(v any) string {
+	b, _ := json.Marshal(v)
+	if len(b) > 80 {
+		b = append(b[:77], "..."...)
+	}
+	return string(b)
+}
+
+// apiExchange is a request a client sent and the answer it got.
+type apiExchange struct {
+	method, path string
+	status       int
+	ctype        string
+	body         []byte
+}
+
+// apiConformAll checks each JSON answer against the schema the document
+// gives its route and status.
+func apiConformAll(t *testing.T, exchanges []apiExchange) {
+	t.Helper()
+	doc := apiDoc(t)
+	v := &apiValidator{doc: doc}
+	paths, _ := doc["paths"].(map[string]any)
+	type tmpl struct {
+		re   *regexp.Regexp
+		item map[string]any
+	}
+	var tmpls []tmpl
+	for p, item := range paths {
+		// QuoteMeta escapes the braces: undone for the parameters.
+		re := regexp.MustCompile("^" + apiParamRE.ReplaceAllString(strings.NewReplacer(`\{`, "{", `\}`, "}").Replace(regexp.QuoteMeta(p)), `[^/]+`) + "$")
+		m, _ := item.(map[string]any)
+		tmpls = append(tmpls, tmpl{re, m})
+	}
+	checked := map[string]bool{}
+	for _, x := range exchanges {
+		if !strings.HasPrefix(x.ctype, "application/json") {
+			continue
+		}
+		path, _, _ := strings.Cut(x.path, "?")
+		var op map[string]any
+		for _, tp := range tmpls {
+			if tp.re.MatchString(path) {
+				op, _ = tp.item[strings.ToLower(x.method)].(map[string]any)
+				if op != nil {
+					break
+				}
+			}
+		}
+		where := fmt.Sprintf("%s %s %d", x.method, path, x.status)
+		if op == nil {
+			t.Errorf("%s: no operation in openapi.json", where)
+			continue
+		}
+		resps, _ := op["responses"].(map[string]any)
+		resp := v.resolve(resps[strconv.Itoa(x.status)])
+		if resp == nil {
+			resp = v.resolve(resps["default"])
+		}
+		if resp == nil {
+			t.Errorf("%s: openapi.json gives no response %d", where, x.status)
+			continue
+		}
+		content, _ := resp["content"].(map[string]any)
+		media, _ := content["application/json"].(map[string]any)
+		if media == nil {
+			t.Errorf("%s: openapi.json gives response %d no JSON body", where, x.status)
+			continue
+		}
+		var val any
+		if err := json.Unmarshal(x.body, &val); err != nil {
+			t.Errorf("%s: %v", where, err)
+			continue
+		}
+		for _, p := range v.conform("answer", media["schema"], val) {
+			if !checked[where+p] {
+				t.Errorf("%s: %s", where, p)
+				checked[where+p] = true
+			}
+		}
+	}
+}
