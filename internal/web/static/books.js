@@ -80,7 +80,8 @@
   // --- Reconciliation: tick and untick splits, the difference live ---
   const rec = document.getElementById("reconciliation");
   if (rec) {
-    rec.addEventListener("change", async (ev) => {
+    // The splits' table follows the card: listen on the whole page.
+    document.addEventListener("change", async (ev) => {
       const box = ev.target.closest("input.tick");
       if (!box) return;
       box.disabled = true;
