@@ -93,8 +93,51 @@ func (s *Server) apiReconcileCheck(w http.ResponseWriter, r *http.Request) error
 	return writeJSON(w, http.StatusOK, reports)
 }
 
+// openingEntry is the entry that books a missing opening balance, as the
+// reconcile page offers it: POST /api/v1/entries's body.
+type openingEntry struct {
+	Date     string           `json:"date"`
+	Payee    string           `json:"payee"`
+	Account  string           `json:"account"`
+	Amount   bankfeed.Decimal `json:"amount"`
+	Category string           `json:"category"`
+}
+
+// openings gives, by ledger account, the opening balance entry a report's
+// causes call for, if any: dated the day before the feed's first line.
+func (s *Server) openings(r *http.Request, reports []reconcile.Report) (map[bankfeed.LedgerAccountID]openingEntry, error) {
+	out := map[bankfeed.LedgerAccountID]openingEntry{}
+	var ins []reconcile.Input
+	for _, rep := range reports {
+		for _, c := range rep.Causes {
+			if c.Kind != reconcile.CauseOpening || c.Explains == nil {
+				continue
+			}
+			if ins == nil {
+				var err error
+				if ins, err = s.db.BalanceChecks(r.Context(), 0); err != nil {
+					return nil, err
+				}
+			}
+			for _, in := range ins {
+				first, err := time.Parse(time.DateOnly, in.FirstLineOn)
+				if in.AccountID != rep.AccountID || err != nil {
+					continue
+				}
+				out[rep.AccountID] = openingEntry{Date: first.AddDate(0, 0, -1).Format(time.DateOnly), Payee: "Opening balance",
+					Account: rep.Account, Amount: *c.Explains, Category: reconcile.OpeningAccount}
+			}
+		}
+	}
+	return out, nil
+}
+
 func (s *Server) reconcilePage(w http.ResponseWriter, r *http.Request) error {
 	reports, err := s.checks(r, r.URL.Query().Get("account"))
+	if err != nil {
+		return err
+	}
+	openings, err := s.openings(r, reports)
 	if err != nil {
 		return err
 	}
@@ -108,7 +151,7 @@ func (s *Server) reconcilePage(w http.ResponseWriter, r *http.Request) error {
 		recent = append(recent, all[i])
 	}
 	return s.page(w, r, "reconcile", pageData{Title: "Reconcile", Nav: "reconcile", Data: map[string]any{
-		"Reports": reports, "Reconciliations": recent, "Today": time.Now().Format(time.DateOnly)}})
+		"Reports": reports, "Openings": openings, "Reconciliations": recent, "Today": time.Now().Format(time.DateOnly)}})
 }
 
 // statementView is a reconciliation with its balances worked out and the

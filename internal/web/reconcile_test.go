@@ -48,8 +48,13 @@ func TestReconcile(t *testing.T) {
 	}
 	account := reports[0].Account
 	res := e.do(bk, "GET", "/reconcile", nil)
-	if b, _ := io.ReadAll(res.Body); res.StatusCode != 200 || !strings.Contains(string(b), "Likely causes") || !strings.Contains(string(b), account) {
+	page, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || !strings.Contains(string(page), "Likely causes") || !strings.Contains(string(page), account) {
 		t.Errorf("reconcile page: %s", res.Status)
+	}
+	// The opening balance the bank implies is offered as an entry.
+	if !strings.Contains(string(page), `class="book-opening primary"`) || !strings.Contains(string(page), "Equity:Opening-Balances") {
+		t.Error("the reconcile page offers no opening balance entry")
 	}
 
 	// Bad starts name their fields.

@@ -102,6 +102,28 @@
     });
   }
 
+  // --- Reconcile: book a missing opening balance (the equity account is
+  // added to the chart first when it is not there) ---
+  document.addEventListener("click", async (ev) => {
+    const b = ev.target.closest("button.book-opening");
+    if (!b) return;
+    const entry = JSON.parse(b.dataset.entry);
+    b.disabled = true;
+    try {
+      try {
+        await bf.api("POST", "/api/v1/ledger-accounts", { name: entry.category });
+      } catch (e) {
+        if (e.status !== 409) throw e;
+      }
+      const added = await bf.api("POST", "/api/v1/entries", entry);
+      bf.flash("Opening balance booked as entry " + added.id, "ok");
+      setTimeout(() => location.reload(), 500);
+    } catch (e) {
+      bf.flash(e.message, "error");
+      b.disabled = false;
+    }
+  });
+
   // --- Rules: the editor builds a rule from its rows; test, add, edit ---
   const ruleForm = document.getElementById("rule-form");
   function ruleOf(form) {
