@@ -176,6 +176,15 @@ func ruleDetail(r *rules.Rule) string {
 
 func ruleSubject(id int64) string { return "rule " + strconv.FormatInt(id, 10) }
 
+// storedRule reads rule id in tx.
+func storedRule(r *http.Request, tx *store.Tx, id int64) (*rules.Rule, error) {
+	rec, err := tx.Rule(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return books.RuleOf(rec)
+}
+
 // changeRule runs fn in a transaction, then labels the lines waiting For
 // Review again with the rules as they now are, in the same transaction:
 // the change is seen in the queue at once.
@@ -235,11 +244,7 @@ func (s *Server) apiEditRule(w http.ResponseWriter, r *http.Request) error {
 	after.ID = id
 	who := actor(r)
 	err = s.changeRule(r, func(tx *store.Tx) error {
-		rec, err := tx.Rule(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		before, err := books.RuleOf(rec)
+		before, err := storedRule(r, tx, id)
 		if err != nil {
 			return err
 		}
@@ -261,11 +266,7 @@ func (s *Server) apiRemoveRule(w http.ResponseWriter, r *http.Request) error {
 	}
 	who := actor(r)
 	err = s.changeRule(r, func(tx *store.Tx) error {
-		rec, err := tx.Rule(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		rule, err := books.RuleOf(rec)
+		rule, err := storedRule(r, tx, id)
 		if err != nil {
 			return err
 		}
@@ -293,11 +294,7 @@ func (s *Server) apiSwitchRule(on bool) HandlerFunc {
 		}
 		who := actor(r)
 		err = s.changeRule(r, func(tx *store.Tx) error {
-			rec, err := tx.Rule(r.Context(), id)
-			if err != nil {
-				return err
-			}
-			rule, err := books.RuleOf(rec)
+			rule, err := storedRule(r, tx, id)
 			if err != nil {
 				return err
 			}
@@ -356,11 +353,8 @@ func (s *Server) apiTestRule(w http.ResponseWriter, r *http.Request) error {
 	case req.ID != 0 && len(req.Rule) > 0:
 		return bankfeed.Errorf(bankfeed.EInvalid, "id and rule: give one, not both")
 	case req.ID != 0:
-		err := s.db.Update(r.Context(), func(tx *store.Tx) error {
-			rec, err := tx.Rule(r.Context(), req.ID)
-			if err == nil {
-				rule, err = books.RuleOf(rec)
-			}
+		err := s.db.Update(r.Context(), func(tx *store.Tx) (err error) {
+			rule, err = storedRule(r, tx, req.ID)
 			return err
 		})
 		if err != nil {
