@@ -16,7 +16,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -47,21 +46,6 @@ type apiWorld struct {
 	conns map[string]*bankfeed.Connection // by fakebank institution id
 	// log, when set, keeps every exchange of the clients signed in after.
 	log *apiLog
-}
-
-// apiLog keeps exchanges, safe for concurrent use.
-type apiLog struct {
-	mu   sync.Mutex
-	list []apiExchange
-}
-
-func (l *apiLog) add(x apiExchange) {
-	if l == nil {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.list = append(l.list, x)
 }
 
 // apiWorldOptions shape an apiWorld.

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -501,6 +502,16 @@ func TestOpenAPIValidatorCatches(t *testing.T) {
 			t.Errorf("the validator missed %q; it said:\n%s", want, all)
 		}
 	}
+	// An answer is held to its schema.
+	v = &apiValidator{doc: apiDoc(t)}
+	var user any
+	_ = json.Unmarshal([]byte(`{"id": 1.5, "name": "x", "role": "owner", "created_at": "2026-01-01T00:00:00Z", "extra": true}`), &user)
+	got := strings.Join(v.conform("user", map[string]any{"$ref": "#/components/schemas/User"}, user), "\n")
+	for _, want := range []string{`1.5 is not [integer]`, `"owner" is not one of`, `required "disabled" missing`, `"extra" is not in the schema`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("conform missed %q; it said:\n%s", want, got)
+		}
+	}
 }
 
 // conform checks a JSON value against a schema of the document: $ref,
@@ -628,6 +639,21 @@ type apiExchange struct {
 	status       int
 	ctype        string
 	body         []byte
+}
+
+// apiLog keeps exchanges, safe for concurrent use.
+type apiLog struct {
+	mu   sync.Mutex
+	list []apiExchange
+}
+
+func (l *apiLog) add(x apiExchange) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.list = append(l.list, x)
 }
 
 // apiConformAll checks each JSON answer against the schema the document
