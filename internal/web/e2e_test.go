@@ -309,30 +309,6 @@ func (c *apiClient) apiUpload(files map[string]string) apiAnswer {
 	return a
 }
 
-// apiTxn is one transaction of a statement file.
-type apiTxn struct{ fitid, date, amount, name string }
-
-// apiOFX writes an OFX 1.02 checking statement of account acct at bank
-// 121000358.
-func apiOFX(acct, balance string, txns ...apiTxn) string {
-	var b strings.Builder
-	b.WriteString("OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nSECURITY:NONE\nENCODING:USASCII\nCHARSET:1252\nCOMPRESSION:NONE\nOLDFILEUID:NONE\nNEWFILEUID:NONE\n\n")
-	b.WriteString("<OFX>\n<SIGNONMSGSRSV1><SONRS><STATUS><CODE>0<SEVERITY>INFO</STATUS><DTSERVER>20260401120000<LANGUAGE>ENG</SONRS></SIGNONMSGSRSV1>\n")
-	b.WriteString("<BANKMSGSRSV1><STMTTRNRS><TRNUID>1001<STATUS><CODE>0<SEVERITY>INFO</STATUS>\n<STMTRS><CURDEF>USD\n")
-	fmt.Fprintf(&b, "<BANKACCTFROM><BANKID>121000358<ACCTID>%s<ACCTTYPE>CHECKING</BANKACCTFROM>\n", acct)
-	b.WriteString("<BANKTRANLIST><DTSTART>20260301<DTEND>20260331\n")
-	for _, t := range txns {
-		typ := "DEBIT"
-		if !strings.HasPrefix(t.amount, "-") {
-			typ = "CREDIT"
-		}
-		fmt.Fprintf(&b, "<STMTTRN><TRNTYPE>%s<DTPOSTED>%s<TRNAMT>%s<FITID>%s<NAME>%s</STMTTRN>\n",
-			typ, strings.ReplaceAll(t.date, "-", ""), t.amount, t.fitid, t.name)
-	}
-	fmt.Fprintf(&b, "</BANKTRANLIST><LEDGERBAL><BALAMT>%s<DTASOF>20260331</LEDGERBAL></STMTRS></STMTTRNRS></BANKMSGSRSV1>\n</OFX>\n", balance)
-	return b.String()
-}
-
 // apiRouteSet lists the routes the server serves, as "METHOD /path".
 func (w *apiWorld) apiRouteSet() map[string]bool {
 	out := map[string]bool{}
@@ -423,13 +399,13 @@ func TestAPIEndToEnd(t *testing.T) {
 	})
 
 	// A statement file for an account of its own, by upload.
-	stmt := apiOFX("5550001", "1000.00",
-		apiTxn{"e2e-1", "2026-03-02", "-42.17", "CORNER GROCERY"},
-		apiTxn{"e2e-2", "2026-03-03", "-15.00", "PARKING GARAGE"},
-		apiTxn{"e2e-3", "2026-03-05", "-9.99", "STREAMING SERVICE"},
-		apiTxn{"e2e-4", "2026-03-09", "-120.00", "ELECTRIC COMPANY"},
-		apiTxn{"e2e-5", "2026-03-10", "-64.00", "WATER UTILITY"},
-		apiTxn{"e2e-6", "2026-03-12", "-23.45", "COFFEE ROASTERS"},
+	stmt := booksOFX("5550001",
+		booksTxn{"e2e-1", "2026-01-02", "-42.17", "CORNER GROCERY"},
+		booksTxn{"e2e-2", "2026-01-03", "-15.00", "PARKING GARAGE"},
+		booksTxn{"e2e-3", "2026-01-05", "-9.99", "STREAMING SERVICE"},
+		booksTxn{"e2e-4", "2026-01-09", "-120.00", "ELECTRIC COMPANY"},
+		booksTxn{"e2e-5", "2026-01-10", "-64.00", "WATER UTILITY"},
+		booksTxn{"e2e-6", "2026-01-12", "-23.45", "COFFEE ROASTERS"},
 	)
 	var acct bankfeed.AccountID
 	byFITID := map[string]bankfeed.LineID{}
@@ -497,7 +473,7 @@ func TestAPIEndToEnd(t *testing.T) {
 		// Match, to an entry typed before the line came.
 		if routes["POST /api/v1/entries"] {
 			var en bankfeed.Entry
-			book.mustStatus("POST", "/api/v1/entries", map[string]any{"date": "2026-03-03", "payee": "Parking Garage",
+			book.mustStatus("POST", "/api/v1/entries", map[string]any{"date": "2026-01-03", "payee": "Parking Garage",
 				"account": acctRef, "amount": "-15.00", "category": "Expenses:Parking"}, http.StatusCreated, &en)
 			// Typing the entry may match the waiting line at once; undone,
 			// the line is matched by hand.
@@ -639,7 +615,7 @@ func TestAPIEndToEnd(t *testing.T) {
 			} `json:"ticked_splits"`
 		}
 		var st statement
-		book.mustStatus("POST", "/api/v1/reconciliations", map[string]any{"account": acctRef, "statement_on": "2026-03-31",
+		book.mustStatus("POST", "/api/v1/reconciliations", map[string]any{"account": acctRef, "statement_on": "2026-02-28",
 			"balance": balance.String()}, http.StatusCreated, &st)
 		if st.State != "open" || st.Ticked != booked || !st.DifferenceZero {
 			t.Fatalf("reconciliation started at %s: %+v, want %d ticked and no difference", balance, st, booked)
