@@ -8,6 +8,7 @@
 //	go run ./bench/web                 # builds the store once under bench/out, then measures
 //	go run ./bench/web -n 500          # more requests per page
 //	go run ./bench/web -explain        # and the query plans of the pages' heaviest queries
+//	go run ./bench/web -decide 20      # and review decisions through the API, on a copy of the store
 //
 // README.md says what is measured and the latest figures.
 package main
@@ -73,6 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rebuild = flags.Bool("rebuild", false, "build the store again even when it is cached")
 		explain = flags.Bool("explain", false, "print the query plans of the pages' heaviest queries")
 		cpuprof = flags.String("cpuprofile", "", "write a CPU profile of the timed requests to this file")
+		decide  = flags.Int("decide", 0, "also time this many review decisions of each kind (add, undo, exclude) on a copy of the store")
 	)
 	flags.IntVar(&sh.lines, "lines", 1_000_000, "feed lines in all")
 	flags.IntVar(&sh.accounts, "accounts", 20, "feed accounts (5 per institution)")
@@ -139,6 +141,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%-12s %-16s %8.1f %8.1f %8.1f %8.1f  %s\n", p.name, p.path,
 			ms(pct(took, 0.50)), ms(pct(took, 0.95)), ms(pct(took, 0.99)), ms(took[len(took)-1]), verdict)
+	}
+	if *decide > 0 {
+		if err := timeDecisions(ctx, dir, *decide, stdout); err != nil {
+			return fmt.Errorf("decisions: %w", err)
+		}
 	}
 	if failed {
 		return errors.New("a page is over the bar")
