@@ -211,6 +211,7 @@ func (a apiAnswer) apiErr() (code, msg string) {
 // concurrent callers can report them.
 func (c *apiClient) do(ctx context.Context, method, path string, body any, ctype string) (apiAnswer, error) {
 	var r io.Reader
+	var sent []byte
 	switch b := body.(type) {
 	case nil:
 	case io.Reader:
@@ -220,7 +221,7 @@ func (c *apiClient) do(ctx context.Context, method, path string, body any, ctype
 		if err != nil {
 			return apiAnswer{}, err
 		}
-		r, ctype = bytes.NewReader(j), "application/json"
+		r, ctype, sent = bytes.NewReader(j), "application/json", j
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
 	if err != nil {
@@ -238,7 +239,7 @@ func (c *apiClient) do(ctx context.Context, method, path string, body any, ctype
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
-	c.log.add(apiExchange{method: method, path: path, status: res.StatusCode, ctype: res.Header.Get("Content-Type"), body: b})
+	c.log.add(apiExchange{method: method, path: path, request: sent, status: res.StatusCode, ctype: res.Header.Get("Content-Type"), body: b})
 	return apiAnswer{Status: res.StatusCode, Body: b}, err
 }
 

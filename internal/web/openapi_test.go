@@ -636,6 +636,7 @@ func apiShort(v any) string {
 // apiExchange is a request a client sent and the answer it got.
 type apiExchange struct {
 	method, path string
+	request      []byte // a JSON body sent, or nil
 	status       int
 	ctype        string
 	body         []byte
@@ -676,9 +677,6 @@ func apiConformAll(t *testing.T, exchanges []apiExchange) {
 	}
 	checked := map[string]bool{}
 	for _, x := range exchanges {
-		if !strings.HasPrefix(x.ctype, "application/json") {
-			continue
-		}
 		path, _, _ := strings.Cut(x.path, "?")
 		var op map[string]any
 		for _, tp := range tmpls {
@@ -692,6 +690,25 @@ func apiConformAll(t *testing.T, exchanges []apiExchange) {
 		where := fmt.Sprintf("%s %s %d", x.method, path, x.status)
 		if op == nil {
 			t.Errorf("%s: no operation in openapi.json", where)
+			continue
+		}
+		// A request the server took fits the document's request body.
+		if x.status < 300 && x.request != nil {
+			rb := v.resolve(op["requestBody"])
+			content, _ := rb["content"].(map[string]any)
+			media, _ := content["application/json"].(map[string]any)
+			var req any
+			switch {
+			case media == nil:
+				t.Errorf("%s: openapi.json takes no JSON body", where)
+			case json.Unmarshal(x.request, &req) != nil:
+			default:
+				for _, p := range v.conform("request", media["schema"], req) {
+					t.Errorf("%s: %s", where, p)
+				}
+			}
+		}
+		if !strings.HasPrefix(x.ctype, "application/json") {
 			continue
 		}
 		resps, _ := op["responses"].(map[string]any)
