@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"context"
-
 	"github.com/bankfeed/bankfeed/internal/books"
 	"github.com/bankfeed/bankfeed/internal/review"
 	"github.com/bankfeed/bankfeed/internal/rules"
@@ -13,14 +11,6 @@ import (
 // web interface; these are the CLI's short names for them.
 
 func reviewService(db *store.DB) *review.Service { return books.ReviewService(db) }
-
-func labeler(ctx context.Context, db *store.DB, tx *store.Tx) (*rules.Labeler, error) {
-	return books.Labeler(ctx, db, tx)
-}
-
-func writeLearned(ctx context.Context, db *store.DB, tx *store.Tx) error {
-	return books.WriteLearned(ctx, db, tx)
-}
 
 func ruleOf(rec *store.RuleRecord) (*rules.Rule, error) { return books.RuleOf(rec) }
 

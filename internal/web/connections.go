@@ -606,7 +606,7 @@ func (s *Server) apiReset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req bankPasswordRequest
-	if err := decodeOptionalJSON(r, &req); err != nil {
+	if err := decodeOptional(r, &req); err != nil {
 		return err
 	}
 	if req.Password != "" && s.opts.Key == nil {
@@ -628,18 +628,6 @@ func (s *Server) apiReset(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"connection_id": c.ID, "connection": c.Name, "reset": true,
 		"feeds": len(c.Accounts)})
-}
-
-// decodeOptionalJSON reads a JSON body when there is one.
-func decodeOptionalJSON(r *http.Request, v any) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
-	err := decodeJSON(r, v)
-	if err != nil && strings.Contains(err.Error(), "empty, want a JSON object") {
-		return nil
-	}
-	return err
 }
 
 func (s *Server) apiToggle(disable bool) HandlerFunc {

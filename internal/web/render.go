@@ -148,6 +148,20 @@ func decodeJSON(r *http.Request, v any) error {
 	return nil
 }
 
+// decodeOptional reads a JSON body into v when there is one: an empty body
+// leaves v as it is.
+func decodeOptional(r *http.Request, v any) error {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return bankfeed.Errorf(bankfeed.EInvalid, "request body: %v", err)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return decodeJSON(r, v)
+}
+
 // pathID reads a numeric path value; its error names it.
 func pathID(r *http.Request, name string) (int64, error) {
 	v := r.PathValue(name)

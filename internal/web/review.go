@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -218,20 +216,6 @@ func (req addRequest) decision(line bankfeed.LineID) (review.Decision, error) {
 func lineID(r *http.Request) (bankfeed.LineID, error) {
 	id, err := pathID(r, "line")
 	return bankfeed.LineID(id), err
-}
-
-// decodeOptional reads a JSON body into v when there is one: an empty body
-// leaves v as it is.
-func decodeOptional(r *http.Request, v any) error {
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return bankfeed.Errorf(bankfeed.EInvalid, "request body: %v", err)
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil
-	}
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	return decodeJSON(r, v)
 }
 
 func (s *Server) apiReviewAdd(w http.ResponseWriter, r *http.Request) error {
