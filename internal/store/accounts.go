@@ -176,7 +176,7 @@ func (db *DB) Accounts(ctx context.Context, f bankfeed.AccountFilter) ([]*Accoun
 	}
 	q := `SELECT a.id, a.institution_id, a.kind, a.type, a.bank_id, a.branch_id, a.number, a.currency, a.name, a.created_at,
 		CASE WHEN i.name <> '' THEN i.name ELSE i.key END,
-		(SELECT count(*) FROM lines l WHERE l.account_id = a.id),
+		a.line_count,
 		(SELECT min(posted_on) FROM lines l WHERE l.account_id = a.id),
 		(SELECT max(posted_on) FROM lines l WHERE l.account_id = a.id),
 		(SELECT max(m.finished_at) FROM import_statements s JOIN imports m ON m.id = s.import_id WHERE s.account_id = a.id)

@@ -430,9 +430,21 @@ func (db *DB) Entry(ctx context.Context, id bankfeed.EntryID) (*bankfeed.Entry, 
 // entries reads entries and their splits in two queries (not one per
 // entry): the entries, then every split of them with its lines.
 func entries(ctx context.Context, q querier, d *dialect, f bankfeed.EntryFilter, only bankfeed.EntryID) ([]*bankfeed.Entry, error) {
-	where := `WHERE (? = 0 OR e.id = ?) AND (? = '' OR e.date_on >= ?) AND (? = '' OR e.date_on <= ?)
-		AND (? = 0 OR EXISTS (SELECT 1 FROM splits x WHERE x.entry_id = e.id AND x.ledger_account_id = ?))`
-	args := []any{only, only, f.From, f.From, f.To, f.To, f.AccountID, f.AccountID}
+	// Only the filters given go into the query: a catch-all "? = 0 OR
+	// e.id = ?" keeps SQLite from reading one entry by its key.
+	where, args := `WHERE 1 = 1`, []any{}
+	if only != 0 {
+		where, args = where+` AND e.id = ?`, append(args, only)
+	}
+	if f.From != "" {
+		where, args = where+` AND e.date_on >= ?`, append(args, f.From)
+	}
+	if f.To != "" {
+		where, args = where+` AND e.date_on <= ?`, append(args, f.To)
+	}
+	if f.AccountID != 0 {
+		where, args = where+` AND EXISTS (SELECT 1 FROM splits x WHERE x.entry_id = e.id AND x.ledger_account_id = ?)`, append(args, f.AccountID)
+	}
 	rows, err := q.QueryContext(ctx, d.rebind(`SELECT e.id, e.uid, e.date_on, e.payee, e.memo, e.check_num, e.origin, e.created_by, e.created_at
 		FROM entries e `+where+` ORDER BY e.date_on, e.id`), args...)
 	if err != nil {

@@ -203,6 +203,12 @@ func (w *LineWriter) writeLines(ctx context.Context, full bool) error {
 			_, err = w.tx.q().ExecContext(ctx, w.tx.d.rebind(q), w.lineArgs(w.args[:0], chunk, full, true)...)
 		}
 	}
+	if err == nil && len(rows) > 0 {
+		// The account's line count moves with its lines, in the same
+		// transaction: one statement a batch.
+		_, err = w.tx.q().ExecContext(ctx, w.tx.d.rebind(`UPDATE accounts SET line_count = line_count + ? WHERE id = ?`),
+			len(rows), int64(w.accountID))
+	}
 	clear(w.args[:cap(w.args)])
 	if full {
 		clear(w.full)

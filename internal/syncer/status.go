@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/bankfeed/bankfeed"
-	"github.com/bankfeed/bankfeed/internal/scheduler"
 	"github.com/bankfeed/bankfeed/internal/store"
 )
 
@@ -76,6 +75,18 @@ func (s *Syncer) Status(ctx context.Context) (*Board, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The policy reads each account's recent attempts (three columns a
+	// run); only the newest run is read whole.
+	var ids []bankfeed.AccountID
+	for _, c := range conns {
+		for _, a := range c.Accounts {
+			ids = append(ids, a.AccountID)
+		}
+	}
+	hists, err := s.historiesOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	board := &Board{At: now, Institutions: []*InstitutionStatus{}}
 	byInst := map[bankfeed.InstitutionID]*InstitutionStatus{}
 	for _, in := range insts {
@@ -110,16 +121,12 @@ func (s *Syncer) Status(ctx context.Context) (*Board, error) {
 				as.LastSuccess = cur.LastSuccess
 				as.Stale = now.Sub(cur.LastSuccess)
 			}
-			runs, err := s.db.FindSyncRuns(ctx, store.SyncRunFilter{AccountID: a.AccountID, Limit: historyLimit})
+			runs, err := s.db.FindSyncRuns(ctx, store.SyncRunFilter{AccountID: a.AccountID, Limit: 1})
 			if err != nil {
 				return nil, err
 			}
-			if len(runs) > 0 {
+			if hist := hists[a.AccountID]; len(runs) > 0 && len(hist) > 0 {
 				as.LastRun = runs[0]
-				hist := make([]scheduler.Attempt, 0, len(runs))
-				for i := len(runs) - 1; i >= 0; i-- {
-					hist = append(hist, attempt(runs[i]))
-				}
 				d := s.opts.Policy.Decide(hist, runs[0].StartedAt, nil)
 				as.State, as.Reason = bankfeed.ConnectionState(d.State), d.Reason
 				if d.Next.IsZero() || c.NextAttemptAt.IsZero() {

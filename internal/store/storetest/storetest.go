@@ -423,6 +423,9 @@ func testLineBatches(t *testing.T, open Opener) {
 	if len(seen) != n+3 {
 		t.Fatalf("%d lines stored, want %d", len(seen), n+3)
 	}
+	if got := lineCount(t, db, a.ID); got != n+3 {
+		t.Errorf("the account counts %d lines, want %d", got, n+3)
+	}
 	for _, l := range append(in, more...) {
 		if want := l.FITID + " " + l.Amount.String() + " " + l.CheckNum; seen[l.ID] != want {
 			t.Fatalf("line %d = %q, want %q", l.ID, seen[l.ID], want)
@@ -540,6 +543,16 @@ func testLineFilter(t *testing.T, open Opener) {
 	}
 }
 
+// lineCount is the line count the account list shows for acct.
+func lineCount(t *testing.T, db *store.DB, acct bankfeed.AccountID) int64 {
+	t.Helper()
+	list, err := db.Accounts(context.Background(), bankfeed.AccountFilter{ID: &acct})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("Accounts(%d) = %v, %v", acct, list, err)
+	}
+	return list[0].Lines
+}
+
 func testRollback(t *testing.T, open Opener) {
 	ctx := context.Background()
 	db := open(t, NewClock().Now)
@@ -567,10 +580,16 @@ func testRollback(t *testing.T, open Opener) {
 				return err
 			}
 		}
+		if err := w.Flush(ctx); err != nil {
+			return err
+		}
 		return boom
 	})
 	if !errors.Is(err, boom) {
 		t.Fatalf("Update = %v, want boom", err)
+	}
+	if got := lineCount(t, db, a.ID); got != 0 {
+		t.Errorf("the account counts %d lines after a rolled back write, want 0", got)
 	}
 	after, err := db.TableCounts(ctx)
 	if err != nil {
