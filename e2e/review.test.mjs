@@ -71,13 +71,40 @@ browserTest("review by mouse", { viewport: PHONE, user: "demo" }, async (s) => {
   // Exclude.
   await row("NORTHGATE SERVICE FEE").getByRole("button", { name: "Exclude" }).click();
   await flashed(page, /excluded/);
-  // The decided rows lose their buttons; the one left keeps them.
+  // The decided rows lose their buttons and say, at once, what became of
+  // them, with an Undo; the one left keeps its buttons.
   assert.equal(await row("NORTHGATE SERVICE FEE").getByRole("button", { name: "Exclude" }).isVisible(), false);
   assert.equal(await row("COPPER KETTLE DINER").getByRole("button", { name: "Exclude" }).isVisible(), true);
+  assert.match(await row("MOSS AND FERN FLORIST").locator(".q-actions").innerText(), /Added · Expenses:Flowers/);
+  assert.match(await row("HARBORVIEW PARKING").locator(".q-actions").innerText(), /Matched to entry \d+/);
+  assert.match(await row("NORTHGATE SERVICE FEE").locator(".q-actions").innerText(), /Excluded/);
+  for (const name of ["MOSS AND FERN FLORIST", "HARBORVIEW PARKING", "NORTHGATE SERVICE FEE"]) {
+    assert.equal(await row(name).getByRole("button", { name: "Undo" }).isVisible(), true, name + " offers Undo");
+  }
+  // The highlight is on the one open line, and on no decided one.
+  assert.deepEqual(await page.locator("#queue tr.q-current .q-name").allInnerTexts(), ["COPPER KETTLE DINER"]);
   await s.shot("review-mouse-decided");
   assert.deepEqual(await states(page, account), {
     "MOSS AND FERN FLORIST": "added", "HARBORVIEW PARKING": "matched", "NORTHGATE SERVICE FEE": "excluded", "COPPER KETTLE DINER": "review",
   });
+
+  // Undo in the row puts its buttons back, without a reload; then exclude
+  // it again.
+  await page.evaluate(() => { window.notReloaded = true; });
+  await row("NORTHGATE SERVICE FEE").getByRole("button", { name: "Undo" }).click();
+  await flashed(page, /For Review again/);
+  await row("NORTHGATE SERVICE FEE").getByRole("button", { name: "Exclude" }).waitFor();
+  assert.equal((await states(page, account))["NORTHGATE SERVICE FEE"], "review");
+  await row("NORTHGATE SERVICE FEE").getByRole("button", { name: "Exclude" }).click();
+  await row("NORTHGATE SERVICE FEE").getByRole("button", { name: "Undo" }).waitFor();
+  assert.equal(await page.evaluate(() => window.notReloaded), true, "the page did not reload");
+
+  // The matched entry's link opens the entry's page, which shows the line.
+  await Promise.all([page.waitForURL(/\/entries\/\d+$/), row("HARBORVIEW PARKING").locator(".q-outcome a").click()]);
+  await page.getByRole("heading", { level: 1, name: /Entry \d+/ }).waitFor();
+  await page.locator("#entry-lines").getByText("HARBORVIEW PARKING").waitFor();
+  await s.shot("entry-matched");
+  await page.goBack();
 
   // Undo the exclusion from the recently decided lines.
   await page.reload();
@@ -133,15 +160,28 @@ browserTest("review by keyboard", { viewport: DESKTOP, user: "demo" }, async (s)
   await go("EASTGATE ACCOUNT CHARGE");
   await page.keyboard.press("x");
   await flashed(page, /excluded/);
+  // Each decided row says what became of it; the highlight moved on to the
+  // open line, and no decided row keeps it.
+  const row = (name) => page.locator("#queue").getByRole("row").filter({ hasText: name });
+  assert.match(await row("WILLOW AND ASH BLOOMS").locator(".q-actions").innerText(), /Added · Expenses:Gifts/);
+  assert.match(await row("QUAYSIDE CAR PARK").locator(".q-actions").innerText(), /Matched to entry \d+/);
+  assert.match(await row("EASTGATE ACCOUNT CHARGE").locator(".q-actions").innerText(), /Excluded/);
+  assert.deepEqual(await page.locator("#queue tr.q-current .q-name").allInnerTexts(), ["BRASS LANTERN GRILL"]);
+  assert.equal(await page.locator("#queue tr.q-done.q-current").count(), 0);
   await s.shot("review-keys-decided");
   assert.deepEqual(await states(page, account), {
     "WILLOW AND ASH BLOOMS": "added", "QUAYSIDE CAR PARK": "matched", "EASTGATE ACCOUNT CHARGE": "excluded", "BRASS LANTERN GRILL": "review",
   });
 
-  // u undoes the last decision (the exclusion), and the page shows it back.
-  await Promise.all([page.waitForEvent("load"), page.keyboard.press("u")]);
-  await page.locator("#queue").getByText("EASTGATE ACCOUNT CHARGE", { exact: true }).waitFor();
+  // u undoes the last decision (the exclusion), and the row is open again
+  // at once, without a reload, with the highlight on it.
+  await page.evaluate(() => { window.notReloaded = true; });
+  await page.keyboard.press("u");
+  await flashed(page, /For Review again/);
+  await row("EASTGATE ACCOUNT CHARGE").getByRole("button", { name: "Exclude" }).waitFor();
   assert.equal((await states(page, account))["EASTGATE ACCOUNT CHARGE"], "review");
+  assert.equal(await current(), "EASTGATE ACCOUNT CHARGE");
+  assert.equal(await page.evaluate(() => window.notReloaded), true, "the page did not reload");
 
   // ? shows the keys.
   await page.keyboard.press("?");

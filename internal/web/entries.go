@@ -11,13 +11,40 @@ import (
 	"github.com/bankfeed/bankfeed/internal/store"
 )
 
-func init() { routeSets = append(routeSets, (*Server).entryRoutes) }
+func init() {
+	routeSets = append(routeSets, (*Server).entryRoutes)
+	funcs["entryOrigin"] = entryOriginText
+	funcs["entryHasLines"] = func(sps []entrySplit) bool {
+		for _, sp := range sps {
+			if len(sp.Lines) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// entryOriginText says where an entry came from.
+func entryOriginText(origin string) string {
+	switch origin {
+	case bankfeed.OriginUser:
+		return "typed by a person"
+	case bankfeed.OriginFeed:
+		return "added from a bank line in review"
+	case bankfeed.OriginTransfer:
+		return "a transfer between two own accounts, from both sides' lines"
+	case bankfeed.OriginRule:
+		return "added by a bank rule"
+	}
+	return origin
+}
 
 func (s *Server) entryRoutes() {
 	s.handle("GET /api/v1/entries", Viewer, s.apiEntries)
 	s.handle("POST /api/v1/entries", Bookkeeper, s.apiAddEntry)
 	s.handle("GET /api/v1/entries/{id}", Viewer, s.apiEntry)
 	s.handle("DELETE /api/v1/entries/{id}", Bookkeeper, s.apiRemoveEntry)
+	s.handle("GET /entries/{id}", Viewer, s.entryPage)
 	s.handle("GET /api/v1/ledger-accounts", Viewer, s.apiChart)
 	s.handle("POST /api/v1/ledger-accounts", Bookkeeper, s.apiAddLedgerAccount)
 }
@@ -219,4 +246,76 @@ func (s *Server) apiAddLedgerAccount(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, a)
+}
+
+// entryView is what an entry's page shows: the entry, each split with the
+// bank lines linked to it, and the names of the feed accounts.
+type entryView struct {
+	Entry  *bankfeed.Entry
+	Splits []entrySplit
+	// Reconciled: a split is locked by a reconciliation, so the entry
+	// cannot be deleted.
+	Reconciled bool
+	Names      map[bankfeed.AccountID]string
+}
+
+// entrySplit is a split with its linked lines.
+type entrySplit struct {
+	bankfeed.Split
+	Lines []entryLine
+}
+
+// entryLine is a bank line linked to a split, with its review record (nil
+// when it has none).
+type entryLine struct {
+	*bankfeed.Line
+	Review *bankfeed.Review
+}
+
+func (s *Server) entryPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return bankfeed.Errorf(bankfeed.ENotFound, "no entry %q", r.PathValue("id"))
+	}
+	ctx := r.Context()
+	e, err := s.db.Entry(ctx, bankfeed.EntryID(id))
+	if err != nil {
+		return err
+	}
+	v := entryView{Entry: e}
+	for _, sp := range e.Splits {
+		v.Splits = append(v.Splits, entrySplit{Split: sp})
+		if sp.Status == bankfeed.SplitReconciled {
+			v.Reconciled = true
+		}
+	}
+	// The store reads a line by its id only in a transaction of its own.
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		for i, sp := range e.Splits {
+			for _, lid := range sp.Lines {
+				l, err := tx.Line(ctx, lid)
+				if err != nil {
+					return err
+				}
+				rv, err := tx.Review(ctx, lid)
+				if bankfeed.ErrorCodeOf(err) == bankfeed.ENotFound {
+					rv, err = nil, nil
+				}
+				if err != nil {
+					return err
+				}
+				v.Splits[i].Lines = append(v.Splits[i].Lines, entryLine{Line: l, Review: rv})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	accts, err := s.db.FeedAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	v.Names = accountNames(accts)
+	return s.page(w, r, "entry", pageData{Title: "Entry " + strconv.FormatInt(id, 10), Nav: "accounts", Data: v})
 }

@@ -96,3 +96,67 @@ func TestEntriesAndChart(t *testing.T) {
 		t.Errorf("chart %+v", chart)
 	}
 }
+
+// TestEntryPage: an entry has a page of its own, with its splits and the
+// bank lines linked to them; a bookkeeper is offered what the API allows
+// on it; every link to an entry goes there, not to the JSON.
+func TestEntryPage(t *testing.T) {
+	e := newTestEnv(t)
+	bk, viewer := e.signIn("bookkeeper"), e.signIn("viewer")
+	ids := e.booksLoad(bk)
+	coffee := ids[0]
+	var added struct {
+		Entry struct {
+			ID int64 `json:"id"`
+		} `json:"entry"`
+	}
+	decode(t, e.do(bk, "POST", fmt.Sprintf("/api/v1/review/%d/add", coffee), map[string]any{"category": "Expenses:Coffee", "payee": "Coffee House"}), http.StatusOK, &added)
+	id := added.Entry.ID
+	path := fmt.Sprintf("/entries/%d", id)
+
+	res := e.do(viewer, "GET", path, nil)
+	page := readAll(res)
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET %s as a viewer: %s %s", path, res.Status, res.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{
+		fmt.Sprintf("Entry %d", id), "Coffee House", "2026-01-05", "added from a bank line", "by bookkeeper",
+		"Expenses:Coffee", "-12.50", `id="entry-lines"`, "COFFEE HOUSE", "uncleared",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("entry page as a viewer lacks %q", want)
+		}
+	}
+	for _, not := range []string{"Delete entry", "/undo"} {
+		if strings.Contains(page, not) {
+			t.Errorf("entry page offers a viewer %q", not)
+		}
+	}
+	page = readAll(e.do(bk, "GET", path, nil))
+	for _, want := range []string{
+		fmt.Sprintf(`data-api="DELETE /api/v1/entries/%d"`, id),
+		fmt.Sprintf(`data-api="POST /api/v1/review/%d/undo"`, coffee),
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("entry page as a bookkeeper lacks %q", want)
+		}
+	}
+
+	for _, p := range []string{"/entries/999999", "/entries/abc"} {
+		res := e.do(viewer, "GET", p, nil)
+		if b := readAll(res); res.StatusCode != http.StatusNotFound || !strings.Contains(b, "<h1>Not Found</h1>") {
+			t.Errorf("GET %s: %s, want the 404 page:\n%s", p, res.Status, b)
+		}
+	}
+
+	// Pages that name the entry link to its page.
+	for _, p := range []string{"/review", "/review?state=decided", "/accounts/1"} {
+		b := readAll(e.do(viewer, "GET", p, nil))
+		if !strings.Contains(b, fmt.Sprintf(`href="/entries/%d"`, id)) {
+			t.Errorf("%s does not link to entry %d", p, id)
+		}
+		if strings.Contains(b, `href="/api/v1/entries/`) {
+			t.Errorf("%s links to an entry's JSON", p)
+		}
+	}
+}

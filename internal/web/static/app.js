@@ -81,7 +81,8 @@
   });
 
   // Buttons with data-api="METHOD /path" (and data-body='{"json":1}') call
-  // the API and reload, after data-confirm when set.
+  // the API and reload (or go to data-then's URL; data-then="stay" stays),
+  // after data-confirm when set.
   document.addEventListener("click", async (ev) => {
     const btn = ev.target.closest("button[data-api]");
     if (!btn || btn.form && btn.form.dataset.api) return;
@@ -92,7 +93,9 @@
     try {
       await api(method, path, btn.dataset.body ? JSON.parse(btn.dataset.body) : undefined);
       if (btn.dataset.ok) flash(btn.dataset.ok, "ok");
-      if (btn.dataset.then !== "stay") setTimeout(() => location.reload(), btn.dataset.ok ? 400 : 0);
+      const then = btn.dataset.then;
+      if (then && then !== "stay") setTimeout(() => { location.href = then; }, btn.dataset.ok ? 400 : 0);
+      else if (then !== "stay") setTimeout(() => location.reload(), btn.dataset.ok ? 400 : 0);
     } catch (e) {
       flash(e.message, "error");
     } finally {
