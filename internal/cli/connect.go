@@ -53,6 +53,7 @@ could not be reached (the output says whether anything was saved).`
 type connectFlags struct {
 	p            bankfeed.Profile
 	user         string
+	bankName     string
 	passwordFile string
 	password     string // refused: see refusePasswordFlag
 	links        []string
@@ -89,6 +90,7 @@ func newConnectCmd(e *env) *cobra.Command {
 	fl.BoolVar(&f.p.ClientUIDRequired, "clientuid-required", false, "the bank wants a CLIENTUID (approve it at the bank's web site)")
 	fl.StringVar(&f.p.CAFile, "ca-file", "", "PEM file of extra CA certificates to trust for this bank")
 	fl.StringVar(&f.p.PortalURL, "portal", "", "the bank's web site, shown when the bank asks you to act")
+	fl.StringVar(&f.bankName, "bank-name", "", "the name to show the bank by; empty: the name its OFX profile gives")
 	fl.StringVar(&f.user, "user", "", "your user ID at the bank (required)")
 	fl.StringVar(&f.passwordFile, "password-file", "", "read the password from the first line of FILE (- for standard input)")
 	fl.StringArrayVar(&f.links, "link", nil, "ACCTID=ACCOUNT: send the bank's account ACCTID to the existing feed account ACCOUNT (id or number); repeatable")
@@ -141,7 +143,8 @@ func runConnect(ctx context.Context, e *env, name string, f *connectFlags) error
 		return err
 	}
 	s := syncer.New(db, key, syncer.Options{})
-	res, err := s.Connect(ctx, syncer.ConnectRequest{Name: name, Profile: f.p, UserID: f.user, Password: pw, Links: links})
+	res, err := s.Connect(ctx, syncer.ConnectRequest{Name: name, Profile: f.p, UserID: f.user, Password: pw, Links: links,
+		InstitutionName: f.bankName})
 	if err != nil {
 		return err
 	}

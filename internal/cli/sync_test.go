@@ -102,8 +102,8 @@ func TestSyncTrouble(t *testing.T) {
 		t.Fatalf("sync in trouble: exit %d\n%s%s", code, out, errOut)
 	}
 	for _, want := range []string{"bank.maintenance", "bank.action_required", "when you act",
-		"harbor at HARBORCU: waiting for bank", "when the bank said it would be back",
-		"summit at SUMMIT: needs your action", "log in at " + b.srv.PortalURL(fakebank.DemoTerms)} {
+		"harbor at Harbor Credit Union: waiting for bank", "when the bank said it would be back",
+		"summit at Summit Card Services: needs your action", "log in at " + b.srv.PortalURL(fakebank.DemoTerms)} {
 		if !strings.Contains(out, want) {
 			t.Errorf("sync output lacks %q:\n%s", want, out)
 		}
@@ -111,7 +111,7 @@ func TestSyncTrouble(t *testing.T) {
 
 	out = b.must("status")
 	golden(t, "status-trouble.golden", out)
-	if !strings.Contains(out, "HARBORCU (FID 31337): circuit open since") {
+	if !strings.Contains(out, "Harbor Credit Union (FID 31337): circuit open since") {
 		t.Errorf("no open circuit on the institution line:\n%s", out)
 	}
 	code, out, _ = b.run("", "status", "--json")
@@ -134,7 +134,7 @@ func TestSyncTrouble(t *testing.T) {
 		for _, c := range in.Connections {
 			states[c.Name] = c.State
 		}
-		if in.Institution.Name == "HARBORCU" && (in.Circuit == nil || !in.Circuit.Open) {
+		if in.Institution.Name == "Harbor Credit Union" && (in.Circuit == nil || !in.Circuit.Open) {
 			t.Errorf("harbor's circuit: %+v", in.Circuit)
 		}
 	}
@@ -257,7 +257,7 @@ func TestConnectionLifecycle(t *testing.T) {
 	if out := b.must("connections"); !strings.Contains(out, "No connections") {
 		t.Errorf("connections after remove:\n%s", out)
 	}
-	if out := b.must("accounts"); strings.Count(out, "MAPLEST") != 3 {
+	if out := b.must("accounts"); strings.Count(out, "Maple Street Bank") != 3 {
 		t.Errorf("accounts after remove:\n%s", out)
 	}
 	// The runs stay, no longer tied to a connection.

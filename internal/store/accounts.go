@@ -30,6 +30,22 @@ func (tx *Tx) EnsureInstitution(ctx context.Context, org, fid, intuBID string) (
 	return inst, nil
 }
 
+// RenameInstitution sets the name an institution is shown by.
+func (tx *Tx) RenameInstitution(ctx context.Context, id bankfeed.InstitutionID, name string) error {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return bankfeed.Errorf(bankfeed.EInvalid, "institution name: empty")
+	}
+	res, err := tx.q().ExecContext(ctx, tx.d.rebind(`UPDATE institutions SET name = ? WHERE id = ?`), name, id)
+	if err != nil {
+		return tx.d.wrap("rename institution", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return bankfeed.Errorf(bankfeed.ENotFound, "no institution %d", id)
+	}
+	return nil
+}
+
 const institutionColumns = `id, key, org, fid, intu_bid, name, created_at`
 
 func scanInstitution(row interface{ Scan(...any) error }) (*bankfeed.Institution, error) {

@@ -24,6 +24,10 @@ type ConnectRequest struct {
 	Profile  bankfeed.Profile
 	UserID   string
 	Password secret.String
+	// InstitutionName names the bank on pages and boards ("Maple Credit
+	// Union"). Empty: the name the bank's profile gives (FINAME), read once
+	// the login works; an institution keeps a name it already has.
+	InstitutionName string
 	// Links sends a bank account (by its number) to an existing feed
 	// account instead of the one its institution, kind and number name:
 	// the feed continues that account's history.
@@ -90,10 +94,21 @@ func (s *Syncer) Connect(ctx context.Context, req ConnectRequest) (*ConnectResul
 	} else {
 		c.Verified = true
 	}
+	name, given := strings.TrimSpace(req.InstitutionName), strings.TrimSpace(req.InstitutionName) != ""
+	if !given && ferr == nil {
+		name = s.profileName(ctx, client, req.Profile)
+	}
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		inst, err := tx.EnsureInstitution(ctx, req.Profile.Org, req.Profile.FID, "")
 		if err != nil {
 			return err
+		}
+		// A name the user gives wins; the profile's names an institution
+		// only while it has none but its ORG.
+		if name != "" && name != inst.Name && (given || inst.Name == "" || inst.Name == inst.Org) {
+			if err := tx.RenameInstitution(ctx, inst.ID, name); err != nil {
+				return err
+			}
 		}
 		c.InstitutionID = inst.ID
 		if err := tx.CreateConnection(ctx, c, sealed); err != nil {
@@ -108,6 +123,20 @@ func (s *Syncer) Connect(ctx context.Context, req ConnectRequest) (*ConnectResul
 		return nil, err
 	}
 	return res, nil
+}
+
+// profileName is the institution's name in its OFX profile (FINAME), or ""
+// when the profile cannot be read: the name is a courtesy, and a bank that
+// serves no profile is still connected. The request is anonymous and
+// bounded in time.
+func (s *Syncer) profileName(ctx context.Context, client *ofxdirect.Client, p bankfeed.Profile) string {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	pr, _, err := client.Profile(ctx, institution(p))
+	if err != nil || pr == nil {
+		return ""
+	}
+	return strings.TrimSpace(pr.FIName)
 }
 
 func validateConnect(req ConnectRequest) error {
@@ -127,11 +156,17 @@ func validateConnect(req ConnectRequest) error {
 	if req.Password.IsZero() {
 		missing = append(missing, "password")
 	}
+	if n := len(req.InstitutionName); n > maxInstitutionName {
+		return bankfeed.Errorf(bankfeed.EInvalid, "connect: institution name: %d bytes, at most %d", n, maxInstitutionName)
+	}
 	if len(missing) > 0 {
 		return bankfeed.Errorf(bankfeed.EInvalid, "connect: missing %s", strings.Join(missing, ", "))
 	}
 	return nil
 }
+
+// maxInstitutionName bounds a bank's display name.
+const maxInstitutionName = 200
 
 // newClientUID returns a CLIENTUID: 36 characters, a random UUID as the
 // specification suggests.
