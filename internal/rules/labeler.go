@@ -7,7 +7,8 @@ import (
 )
 
 // Labeler gives review's lines their labels (match.Labeler): the payee of
-// a learned alias, else the cleaned descriptor; then the rules, which
+// a learned alias, else the confirmed payee the descriptor names in another
+// form (Learner.NamedPayee), else the cleaned descriptor; then the rules, which
 // override it; then the category of a rule (confidence 1), else the
 // payee's learned category (LearnedConfidence), else the learner's guess
 // (Learner.GuessFor) at MinGuessConfidence or more (its confidence). Auto-add, exclude,
@@ -37,6 +38,9 @@ func (lb *Labeler) Explain(l *match.Line) (match.Labels, Result) {
 	learned := false
 	if lb.Learner != nil {
 		payee, learned = lb.Learner.Payee(l.Text)
+		if !learned {
+			payee, learned = lb.Learner.NamedPayee(l.Text)
+		}
 	}
 	if !learned {
 		payee = CleanPayee(l.Text)

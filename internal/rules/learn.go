@@ -57,6 +57,7 @@ type Learner struct {
 	streaks map[string]streak   // normalized descriptor → the same manual choice, repeated
 	nb      bayes
 	calib   map[evidence]tally // how often each kind of evidence was right
+	names   payeeNames         // the confirmed payees, to find them named in other descriptors
 }
 
 // history is a payee's last CategoryWindow confirmed categories, oldest
@@ -70,7 +71,9 @@ type history struct {
 }
 
 // evidence is what a guess rests on before the votes settle a category:
-// every confirmed decision of the line's payee agreeing (route 'p'), or
+// every confirmed decision of the line's payee agreeing (route 'p'; route
+// 'n' when the payee is one the descriptor names in another form than any
+// confirmed, Learner.NamedPayee), or
 // every distinctive word of the descriptor seen before, and all those seen
 // under one category only agreeing (route 'w', clean when no word was seen
 // under another category too); n is how many decisions back it, 3 for 3
@@ -134,6 +137,7 @@ func NewLearner() *Learner {
 		streaks: map[string]streak{},
 		nb:      newBayes(),
 		calib:   map[evidence]tally{},
+		names:   newPayeeNames(),
 	}
 }
 
@@ -158,15 +162,22 @@ func (l *Learner) Confirm(c Confirmation) {
 		// Score the guess the labeler would have made, before learning
 		// from the answer.
 		labelPayee, ok := l.aliases[desc]
+		named := false
 		if !ok {
-			labelPayee = CleanPayee(c.Text)
+			labelPayee, named = l.names.find(desc)
+			if !named {
+				labelPayee = CleanPayee(c.Text)
+			}
 		}
-		if guess, ev, ok := l.predict(labelPayee, desc); ok {
+		if guess, ev, ok := l.predict(labelPayee, desc, named); ok {
 			l.score(ev, guess == category)
 		}
 	}
 	if desc != "" && payee != "" {
 		l.aliases[desc] = payee
+	}
+	if payee != "" {
+		l.names.add(payee)
 	}
 	if payee != "" && category != "" {
 		key := strings.ToLower(payee)
@@ -210,6 +221,21 @@ func (l *Learner) Payee(text string) (string, bool) {
 	defer l.mu.RUnlock()
 	p, ok := l.aliases[desc]
 	return p, ok && desc != ""
+}
+
+// NamedPayee returns the confirmed payee that descriptor text names
+// without an alias of its own: the bank's other form of a payee already
+// confirmed ("WHOLE FOODS MARKET 1234" after "WHOLEFDS MKT", "AMAZON
+// MKTPL*1A2B" for Amazon). See payeeNames.find. A descriptor without a
+// distinctive word names none.
+func (l *Learner) NamedPayee(text string) (string, bool) {
+	desc := key(text)
+	if desc == "" {
+		return "", false
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.names.find(desc)
 }
 
 // Category returns the category of payee when at least CategoryVotes of
@@ -263,7 +289,12 @@ func (l *Learner) GuessFor(payee, text string) (category string, confidence floa
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	nbCat, nbConf := l.nb.guess(desc)
-	c, ev, ok := l.predict(payee, desc)
+	named := false
+	if _, ok := l.aliases[desc]; !ok {
+		n, ok := l.names.find(desc)
+		named = ok && strings.EqualFold(n, strings.TrimSpace(payee))
+	}
+	c, ev, ok := l.predict(payee, desc, named)
 	if !ok {
 		return nbCat, nbConf
 	}
@@ -279,14 +310,19 @@ func (l *Learner) GuessFor(payee, text string) (category string, confidence floa
 // were seen under, and the evidence for it. Every distinctive word must
 // have been seen (an unseen one may be another merchant: "OFFICE DEPOT"
 // is not "HOME DEPOT"); those seen under one category must agree, and
-// those seen under several must include it. l.mu is held.
-func (l *Learner) predict(payee, desc string) (string, evidence, bool) {
+// those seen under several must include it. named: the payee is the one
+// desc names (NamedPayee), not its alias. l.mu is held.
+func (l *Learner) predict(payee, desc string, named bool) (string, evidence, bool) {
 	words := distinctiveWords(desc)
 	if len(words) == 0 {
 		return "", evidence{}, false
 	}
 	if h := l.payees[strings.ToLower(strings.TrimSpace(payee))]; h != nil && h.n > 0 && !h.mixed {
-		return h.first, evidence{route: 'p', n: min(h.n, 3)}, true
+		route := byte('p')
+		if named {
+			route = 'n'
+		}
+		return h.first, evidence{route: route, n: min(h.n, 3)}, true
 	}
 	cat, n := "", 0
 	var shared []map[string]int // the words seen under several categories
@@ -392,4 +428,5 @@ func (l *Learner) LoadAlias(descriptor, payee string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.aliases[desc] = payee
+	l.names.add(payee)
 }

@@ -328,3 +328,51 @@ func TestGuessBeforeVotes(t *testing.T) {
 		t.Errorf("inconsistent person: GuessFor = %q, %.3f", c, conf)
 	}
 }
+
+func TestNamedPayee(t *testing.T) {
+	l := NewLearner()
+	for _, c := range []Confirmation{
+		{Text: "WHOLEFDS MKT #3457", Payee: "Whole Foods", Category: "Expenses:Groceries"},
+		{Text: "OFFICE DEPOT #1234", Payee: "Office Depot", Category: "Expenses:Office"},
+		{Text: "OAK STREET PROP DES:RENT ID:42", Payee: "Oak Street Properties", Category: "Expenses:Rent"},
+		{Text: "TRADER JOES 12 QPS", Payee: "Trader Joe's", Category: "Expenses:Groceries"},
+		{Text: "SHELL OIL 57444", Payee: "Shell", Category: "Expenses:Fuel"},
+		{Text: "PG&E DES:WEB ONLINE ID:1480", Payee: "PG&E", Category: "Expenses:Utilities"},
+		{Text: "AMZN MKTP US*2K3", Payee: "Amazon", Category: "Expenses:Supplies"},
+		{Text: "STARBUCKS STORE 1", Payee: "Starbucks", Category: "Expenses:Meals"},
+		{Text: "STARBUCKS RESERVE 1", Payee: "Starbucks Reserve", Category: "Expenses:Meals"},
+		{Text: "CHECK 1054", Payee: "Jane Smith", Category: "Expenses:Cleaning"},
+	} {
+		l.Confirm(c)
+	}
+	tests := []struct{ text, want string }{
+		{"WHOLE FOODS MARKET 1234 SAN FRANCISCO CA", "Whole Foods"},
+		{"WHOLEFDS SFO 2197", "Whole Foods"},     // an alias of another form: the same payee
+		{"OFFICEDEPOT.COM 7351", "Office Depot"}, // run together
+		{"ONLINE PMT OAK STREET PROPERTIES", "Oak Street Properties"},
+		{"TRADER JOE S #9320", "Trader Joe's"}, // cut short
+		{"SHELL SERVICE STATION 3499", "Shell"},
+		{"PG&E WEB ONLINE 77", "PG&E"},
+		{"AMAZON.COM*8548 AMZN.COM/BILL WA", "Amazon"},
+		{"STARBUCKS RESERVE ROASTERY", "Starbucks Reserve"}, // the longer name
+		{"THE HOME DEPOT #4410", ""},                        // DEPOT alone is not Office Depot
+		{"SHELLYS DINER", ""},                               // a word that begins like it is not it
+		{"JANE SMITH CLEANING", "Jane Smith"},
+		{"CHECK 2077", ""},
+	}
+	for _, tc := range tests {
+		got, ok := l.NamedPayee(tc.text)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("NamedPayee(%q) = %q, %v; want %q", tc.text, got, ok, tc.want)
+		}
+	}
+	// The labeler names the payee, and its category follows.
+	lb := &Labeler{Learner: l}
+	for range 2 {
+		l.Confirm(Confirmation{Text: "WHOLEFDS MKT #3457", Payee: "Whole Foods", Category: "Expenses:Groceries"})
+	}
+	got := lb.Label(&match.Line{Amount: -4210, Text: "WHOLE FOODS MARKET 99 SAN FRANCISCO CA"})
+	if got.Payee != "Whole Foods" || got.Category != "Expenses:Groceries" || got.SetBy["payee"] != "learned" {
+		t.Errorf("Label = %+v", got)
+	}
+}
