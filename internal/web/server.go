@@ -210,6 +210,7 @@ func (s *Server) handle(pattern string, need Need, h HandlerFunc) {
 // guard authenticates the caller, checks their role and answers errors.
 func (s *Server) guard(need Need, h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w = answering(w)
 		if need != Public {
 			u, err := s.authenticate(w, r)
 			if err != nil {
@@ -232,6 +233,31 @@ func (s *Server) guard(need Need, h HandlerFunc) http.Handler {
 			s.fail(w, r, err)
 		}
 	})
+}
+
+// answering makes sure w remembers whether an answer began: the server's
+// own chain (logged) gives every route a statusWriter; a route served
+// another way gets one here.
+func answering(w http.ResponseWriter) http.ResponseWriter {
+	if answerOf(w) != nil {
+		return w
+	}
+	return &statusWriter{ResponseWriter: w}
+}
+
+// answerOf finds the statusWriter in w's chain of wrappers, or nil.
+func answerOf(w http.ResponseWriter) *statusWriter {
+	for w != nil {
+		if sw, ok := w.(*statusWriter); ok {
+			return sw
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+	return nil
 }
 
 func withArticle(role string) string {
@@ -270,10 +296,17 @@ type apiError struct {
 }
 
 // fail answers an error: JSON for the API, a page otherwise. An internal
-// error is logged, and the caller sees no detail of it.
+// error is logged, and the caller sees no detail of it. When the answer
+// has begun already (its status and perhaps part of its body sent), the
+// error is only logged: a second status or a second body would corrupt
+// the first.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		return // the caller went away
+	}
+	if sw := answerOf(w); sw != nil && sw.began() {
+		s.log.Error("request failed after its answer began", "method", r.Method, "path", r.URL.Path, "status", sw.status, "err", err)
+		return
 	}
 	code := bankfeed.ErrorCodeOf(err)
 	status := statusOf(code)
@@ -330,14 +363,20 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// statusWriter remembers the status of an answer.
+// statusWriter remembers the status of an answer, and so whether it began:
+// once the status is sent, an error can no longer be answered (Server.fail).
+// It flushes (server-sent events) and unwraps (http.ResponseController).
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status int // 0 until the answer began
 }
 
+// began reports whether the answer's status was sent.
+func (w *statusWriter) began() bool { return w.status != 0 }
+
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
+	// An informational status (103 Early Hints) is not the answer's.
+	if w.status == 0 && code >= 200 {
 		w.status = code
 	}
 	w.ResponseWriter.WriteHeader(code)
@@ -350,8 +389,12 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// Flush lets server-sent events through.
+// Flush lets server-sent events through; it sends the status (200 unless
+// one was set).
 func (w *statusWriter) Flush() {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
