@@ -34,7 +34,7 @@ type payeeName struct {
 
 // payeeNames indexes the confirmed payees by the words of their names.
 type payeeNames struct {
-	byKey    map[string]int   // lower-case payee → index in names
+	byKey    map[string]int // lower-case payee → index in names
 	names    []payeeName
 	byWord   map[string][]int // a name's word → the names holding it
 	byPrefix map[string][]int // the first abbrevPrefix letters of a name of two words or more → the names
