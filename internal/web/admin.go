@@ -3,10 +3,12 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/auth"
@@ -18,6 +20,10 @@ func init() { routeSets = append(routeSets, (*Server).adminRoutes) }
 // SettingWebhookURL is the setting that names the webhook told of each
 // change of a feed's trouble (BANKFEED_WEBHOOK_URL wins over it).
 const SettingWebhookURL = "webhook_url"
+
+// SettingTimeZone is the setting that names the time zone (IANA, as
+// "Europe/Berlin") pages show times in; unset, the server's local zone.
+const SettingTimeZone = "time_zone"
 
 func (s *Server) adminRoutes() {
 	s.handle("GET /settings", Viewer, s.settingsPage)
@@ -301,6 +307,23 @@ func (s *Server) apiRemoveToken(w http.ResponseWriter, r *http.Request) error {
 type Settings struct {
 	// WebhookURL is told of each change of a feed's trouble; "" for none.
 	WebhookURL string `json:"webhook_url"`
+	// TimeZone is the IANA time zone pages show times in; "" for the
+	// server's local zone.
+	TimeZone string `json:"time_zone"`
+}
+
+// zoneNames are the time zones the settings page suggests; any IANA name
+// will do.
+var zoneNames = []string{"UTC", "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+	"America/Toronto", "America/Mexico_City", "America/Sao_Paulo", "Europe/London", "Europe/Dublin", "Europe/Paris",
+	"Europe/Berlin", "Europe/Madrid", "Europe/Warsaw", "Africa/Johannesburg", "Asia/Dubai", "Asia/Kolkata",
+	"Asia/Singapore", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland"}
+
+// settingsChange is the body of PUT /api/v1/settings: a setting left out
+// keeps its value.
+type settingsChange struct {
+	WebhookURL *string `json:"webhook_url,omitempty"`
+	TimeZone   *string `json:"time_zone,omitempty"`
 }
 
 func (s *Server) settings(ctx context.Context) (Settings, error) {
@@ -308,7 +331,7 @@ func (s *Server) settings(ctx context.Context) (Settings, error) {
 	if err != nil {
 		return Settings{}, err
 	}
-	return Settings{WebhookURL: m[SettingWebhookURL]}, nil
+	return Settings{WebhookURL: m[SettingWebhookURL], TimeZone: m[SettingTimeZone]}, nil
 }
 
 func (s *Server) apiSettings(w http.ResponseWriter, r *http.Request) error {
@@ -319,27 +342,63 @@ func (s *Server) apiSettings(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, st)
 }
 
+// check trims the change and gathers what is wrong with it.
+func (c *settingsChange) check() error {
+	var problems []string
+	if c.WebhookURL != nil {
+		v := strings.TrimSpace(*c.WebhookURL)
+		c.WebhookURL = &v
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				problems = append(problems, fmt.Sprintf("webhook_url: %q is not an http or https URL", v))
+			} else if u.User != nil {
+				problems = append(problems, "webhook_url: no user or password in the URL; use a signing secret (BANKFEED_WEBHOOK_SECRET)")
+			}
+		}
+	}
+	if c.TimeZone != nil {
+		v := strings.TrimSpace(*c.TimeZone)
+		c.TimeZone = &v
+		if v == "Local" {
+			problems = append(problems, `time_zone: "Local" is no zone's name; leave it empty for the server's local zone`)
+		} else if _, err := zoneNamed(v); err != nil {
+			problems = append(problems, fmt.Sprintf("time_zone: %q is not a time zone this server knows; give an IANA name, as Europe/Berlin or America/New_York", v))
+		}
+	}
+	if len(problems) > 0 {
+		return bankfeed.Errorf(bankfeed.EInvalid, "%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
 func (s *Server) apiPutSettings(w http.ResponseWriter, r *http.Request) error {
-	var st Settings
-	if err := decodeJSON(r, &st); err != nil {
+	var c settingsChange
+	if err := decodeJSON(r, &c); err != nil {
 		return err
 	}
-	st.WebhookURL = strings.TrimSpace(st.WebhookURL)
-	if st.WebhookURL != "" {
-		u, err := url.Parse(st.WebhookURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return bankfeed.Errorf(bankfeed.EInvalid, "webhook_url: %q is not an http or https URL", st.WebhookURL)
-		}
-		if u.User != nil {
-			return bankfeed.Errorf(bankfeed.EInvalid, "webhook_url: no user or password in the URL; use a signing secret (BANKFEED_WEBHOOK_SECRET)")
-		}
+	if err := c.check(); err != nil {
+		return err
 	}
-	err := s.db.Update(r.Context(), func(tx *store.Tx) error {
-		if err := tx.SetSetting(r.Context(), SettingWebhookURL, st.WebhookURL); err != nil {
-			return err
+	ctx := r.Context()
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
+		if c.WebhookURL != nil {
+			if err := tx.SetSetting(ctx, SettingWebhookURL, *c.WebhookURL); err != nil {
+				return err
+			}
 		}
-		return tx.Audit(r.Context(), actor(r), "settings.update", "settings", `{"webhook_url":`+strconv.Quote(st.WebhookURL)+`}`)
+		if c.TimeZone != nil {
+			if err := tx.SetSetting(ctx, SettingTimeZone, *c.TimeZone); err != nil {
+				return err
+			}
+		}
+		b, _ := json.Marshal(c)
+		return tx.Audit(ctx, actor(r), "settings.update", "settings", string(b))
 	})
+	if err != nil {
+		return err
+	}
+	st, err := s.settings(ctx)
 	if err != nil {
 		return err
 	}
@@ -360,10 +419,14 @@ func (s *Server) deadlines(ctx context.Context) ([]deadlineJSON, error) {
 	if err != nil {
 		return nil, err
 	}
+	zone, err := s.location(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := []deadlineJSON{}
 	for _, d := range ds {
 		j := deadlineJSON{ID: d.ID, Name: d.Name, DueOn: d.DueOn, Every: d.Every}
-		if next, ok := d.Next(s.db.Now().Local()); ok {
+		if next, ok := d.Next(s.db.Now().In(zone)); ok {
 			j.Next = next.Format(store.DateLayout)
 		}
 		out = append(out, j)
@@ -446,6 +509,14 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data["Settings"] = st
+	now := s.db.Now()
+	data["ServerZone"] = now.In(time.Local).Format("MST, UTC-07:00")
+	zone, err := s.location(ctx)
+	if err != nil {
+		return err
+	}
+	data["ZoneNow"] = now.In(zone).Format("15:04 MST, UTC-07:00")
+	data["ZoneNames"] = zoneNames
 	if data["Deadlines"], err = s.deadlines(ctx); err != nil {
 		return err
 	}

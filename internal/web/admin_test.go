@@ -1,9 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/store"
@@ -185,3 +188,88 @@ func readAll(res *http.Response) string {
 }
 
 func itoa(v int64) string { return strconvItoa(int(v)) }
+
+// TestTimeZoneSetting: the time zone is a setting an admin changes through
+// the API, checked against the zone database; a change of one setting
+// keeps the other; pages show every time in the zone, with its
+// abbreviation.
+func TestTimeZoneSetting(t *testing.T) {
+	e := newTestEnv(t)
+	admin, viewer := e.signIn("admin"), e.signIn("viewer")
+	for _, tt := range []struct {
+		name   string
+		body   map[string]any
+		status int
+		want   string
+	}{
+		{"not a zone", map[string]any{"time_zone": "Mars/Olympus_Mons"}, 400, "time_zone"},
+		{"Local", map[string]any{"time_zone": "Local"}, 400, "time_zone"},
+		{"both wrong", map[string]any{"time_zone": "Nowhere", "webhook_url": "ftp://x"}, 400, "webhook_url"},
+		{"a webhook", map[string]any{"webhook_url": "https://hooks.example/bf"}, 200, `"time_zone":""`},
+		{"a zone", map[string]any{"time_zone": " Asia/Tokyo "}, 200, `"time_zone":"Asia/Tokyo"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := e.do(admin, "PUT", "/api/v1/settings", tt.body)
+			if b := readAll(res); res.StatusCode != tt.status || !strings.Contains(b, tt.want) {
+				t.Errorf("PUT settings %v: %s %s", tt.body, res.Status, b)
+			}
+		})
+	}
+	if res := e.do(viewer, "PUT", "/api/v1/settings", map[string]any{"time_zone": "UTC"}); res.StatusCode != 403 {
+		t.Errorf("viewer changes the time zone: %s", res.Status)
+	}
+	var st Settings
+	decode(t, e.do(viewer, "GET", "/api/v1/settings", nil), 200, &st)
+	if want := (Settings{WebhookURL: "https://hooks.example/bf", TimeZone: "Asia/Tokyo"}); st != want {
+		t.Errorf("settings %+v, want %+v", st, want)
+	}
+
+	// Something to show: lines, a decision, an entry, the audit log.
+	bk := e.signIn("bookkeeper")
+	ids := e.booksLoad(bk)
+	var added struct {
+		Entry struct {
+			ID int64 `json:"id"`
+		} `json:"entry"`
+	}
+	decode(t, e.do(bk, "POST", fmt.Sprintf("/api/v1/review/%d/add", ids[0]), map[string]any{"category": "Expenses:Coffee"}), 200, &added)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Skip("no zone database here:", err)
+	}
+	log, err := e.db.AuditLog(t.Context(), store.AuditFilter{Limit: 1})
+	if err != nil || len(log) == 0 {
+		t.Fatal(log, err)
+	}
+	if page := readAll(e.do(admin, "GET", "/audit", nil)); !strings.Contains(page, log[0].At.In(tokyo).Format("2 Jan 2006 15:04")+" JST") {
+		t.Errorf("audit page does not show %s in Tokyo time", log[0].At)
+	}
+	// Every time of day on a page says its zone.
+	clock := regexp.MustCompile(`(UTC(?:[+-]|&#43;))?\b\d{1,2}:\d{2}\b( [A-Z]{2,5}\b)?`)
+	for _, p := range []string{"/", "/review", "/review?state=decided", "/accounts", "/accounts/1", "/import", "/runs", "/audit", "/settings",
+		fmt.Sprintf("/entries/%d", added.Entry.ID)} {
+		res := e.do(admin, "GET", p, nil)
+		page := readAll(res)
+		if res.StatusCode != 200 {
+			t.Errorf("GET %s: %s", p, res.Status)
+			continue
+		}
+		n := 0
+		for _, m := range clock.FindAllStringSubmatch(page, -1) {
+			if m[1] != "" {
+				continue // an offset, "UTC+09:00"
+			}
+			n++
+			if m[2] != " JST" {
+				t.Errorf("%s shows the time %q without its zone", p, m[0])
+			}
+		}
+		if p == "/audit" && n == 0 {
+			t.Errorf("%s shows no time", p)
+		}
+	}
+	// A relative time carries the moment, zone and all, as its title.
+	if page := readAll(e.do(admin, "GET", "/review?state=decided", nil)); !regexp.MustCompile(`<time datetime="[^"]+" title="[^"]+ JST">(just now|\d+ \w+ ago)</time>`).MatchString(page) {
+		t.Errorf("decided lines: no relative time titled with its zone")
+	}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bankfeed/bankfeed"
@@ -25,7 +27,55 @@ type pageData struct {
 	User *bankfeed.User
 	// Unreviewed is the number of lines waiting for review, for the menu.
 	Unreviewed int64
-	Data       any
+	// Zone is the time zone the page shows times in (the time zone
+	// setting); nil for the server's local zone.
+	Zone *time.Location
+	Data any
+}
+
+// zone is the page's time zone.
+func (p pageData) zone() *time.Location {
+	if p.Zone == nil {
+		return time.Local
+	}
+	return p.Zone
+}
+
+// Time writes a moment in the page's time zone, with the zone's
+// abbreviation: "2 Jan 2006 15:04 CET".
+func (p pageData) Time(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(p.zone()).Format("2 Jan 2006 15:04 MST")
+}
+
+// Day writes the day a moment falls on in the page's time zone.
+func (p pageData) Day(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(p.zone()).Format("2 Jan 2006")
+}
+
+// Ago says how long ago a moment was ("2 h ago"), with the moment itself,
+// zone and all, as its title.
+func (p pageData) Ago(t time.Time) template.HTML {
+	return p.relative(t, agoText(t))
+}
+
+// Until says how long until a moment ("in 14 min"), with the moment
+// itself as its title.
+func (p pageData) Until(t time.Time) template.HTML {
+	return p.relative(t, untilText(t))
+}
+
+func (p pageData) relative(t time.Time, text string) template.HTML {
+	if t.IsZero() {
+		return template.HTML(template.HTMLEscapeString(text))
+	}
+	return template.HTML(`<time datetime="` + t.UTC().Format(time.RFC3339) + `" title="` +
+		template.HTMLEscapeString(p.Time(t)) + `">` + template.HTMLEscapeString(text) + `</time>`)
 }
 
 // CanEdit reports whether the user may review, edit rules, reconcile and
@@ -78,6 +128,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, name string, p pag
 		}
 		p.Unreviewed = n
 	}
+	zone, err := s.location(r.Context())
+	if err != nil {
+		return err
+	}
+	p.Zone = zone
 	return s.render(w, r, name, p)
 }
 
@@ -181,17 +236,15 @@ var funcs = template.FuncMap{
 	// minor writes integer minor units (cents) as an amount.
 	"minor": func(v int64) string { return groupThousands(bankfeed.NewDecimal(v, 2).String()) },
 	"neg":   func(d bankfeed.Decimal) bool { return d.Sign() < 0 },
+	// date writes a calendar date (a balance's, a deadline's) as it was
+	// given, in no zone. A moment is written by the page's methods, in
+	// the page's time zone: {{$.Time t}}, {{$.Day t}}, {{$.Ago t}},
+	// {{$.Until t}}.
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
 		}
-		return t.Local().Format("2 Jan 2006")
-	},
-	"datetime": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return t.Local().Format("2 Jan 2006 15:04")
+		return t.Format("2 Jan 2006")
 	},
 	"iso": func(t time.Time) string {
 		if t.IsZero() {
@@ -199,8 +252,6 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format(time.RFC3339)
 	},
-	"ago":   agoText,
-	"until": untilText,
 	"json": func(v any) (template.JS, error) {
 		b, err := json.Marshal(v)
 		return template.JS(b), err
@@ -271,4 +322,41 @@ func durationText(d time.Duration) string {
 		return fmt.Sprintf("%d h %d min", h, m)
 	}
 	return fmt.Sprintf("%d days", int(d.Round(24*time.Hour)/(24*time.Hour)))
+}
+
+// zones caches the time zones read from the zone database, by name.
+var zones sync.Map
+
+// zoneNamed is the time zone of an IANA name; "" is the server's local
+// zone.
+func zoneNamed(name string) (*time.Location, error) {
+	if name == "" {
+		return time.Local, nil
+	}
+	if z, ok := zones.Load(name); ok {
+		return z.(*time.Location), nil
+	}
+	z, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, z)
+	return z, nil
+}
+
+// location is the time zone pages show times in: the time zone setting,
+// else the server's local zone.
+func (s *Server) location(ctx context.Context) (*time.Location, error) {
+	m, err := s.db.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	z, err := zoneNamed(m[SettingTimeZone])
+	if err != nil {
+		// A zone checked when it was set, gone from this machine's zone
+		// database since.
+		s.log.Warn("time zone unknown here", "time_zone", m[SettingTimeZone], "err", err)
+		return time.Local, nil
+	}
+	return z, nil
 }
