@@ -215,11 +215,18 @@ func TestProvisional(t *testing.T) {
 		want        []LinePlan
 	}{
 		{
-			name:        "an entry typed 2 days before the line replaces the made one below the bar",
+			name:        "an entry typed 2 days before the line replaces the made one",
 			lines:       []Line{open(1, D0+2, -1000, "BLUE BOTTLE COFFEE")},
 			provisional: []int64{1},
 			entries:     []Entry{entry(10, D0, -1000, "Blue Bottle Coffee")},
-			want:        []LinePlan{{Line: 1, Zone: ZoneAuto, Entry: 10, Score: 8}},
+			want:        []LinePlan{{Line: 1, Zone: ZoneAuto, Entry: 10, Score: 9}},
+		},
+		{
+			name:        "a repeat purchase's entry replaces it below the bar when the other is no competitor",
+			lines:       []Line{open(1, D0+2, -1000, "BLUE BOTTLE COFFEE")},
+			provisional: []int64{1},
+			entries:     []Entry{entry(10, D0, -1000, "Blue Bottle Coffee"), entry(11, D0+7, -1000, "Blue Bottle Coffee")},
+			want:        []LinePlan{{Line: 1, Zone: ZoneAuto, Entry: 10, Score: 7.5, RunnerUp: 5.5}},
 		},
 		{
 			name:        "an entry dated after the line is another purchase: suggested only",
@@ -233,14 +240,14 @@ func TestProvisional(t *testing.T) {
 			lines:       []Line{open(1, D0+2, -1000, "BLUE BOTTLE COFFEE")},
 			provisional: []int64{1},
 			entries:     []Entry{entry(10, D0, -1100, "Blue Bottle Coffee")},
-			want:        []LinePlan{{Line: 1, Zone: ZoneSuggest, Entry: 10, Score: 5}},
+			want:        []LinePlan{{Line: 1, Zone: ZoneSuggest, Entry: 10, Score: 6}},
 		},
 		{
-			name:        "a line of the queue nearer the entry wins it",
+			name:        "a line of the queue nearer the entry wins it, in doubt of the other",
 			lines:       []Line{open(1, D0+2, -1000, "BLUE BOTTLE COFFEE"), open(2, D0, -1000, "BLUE BOTTLE COFFEE")},
 			provisional: []int64{1},
 			entries:     []Entry{entry(10, D0, -1000, "Blue Bottle Coffee")},
-			want:        []LinePlan{{Line: 1, Zone: ZoneNew, Score: 8}, {Line: 2, Zone: ZoneAuto, Entry: 10, Score: 10, RunnerUp: 8}},
+			want:        []LinePlan{{Line: 1, Zone: ZoneNew, Score: 9}, {Line: 2, Zone: ZoneSuggest, Entry: 10, Score: 10, RunnerUp: 9}},
 		},
 		{
 			name: "never added, excluded or paired as a transfer",

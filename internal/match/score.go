@@ -13,7 +13,11 @@ package match
 // The date term reads |Δdays| as the design note's table, one day more
 // for a line dated before its entry: a bank posts a purchase on its day
 // or later, so a line before the entry is as likely another purchase of
-// the same as a line a day further after it.
+// the same as a line a day further after it. A line dated up to
+// postingLag days after its entry scores as one a day after: a card line
+// carries the day the bank posted it, one to three days after the
+// purchase the person typed (GnuCash's matcher gives up to 4 days the
+// same +2), so that lag says nothing against the match.
 //
 // Equal check numbers on a line dated on or after its entry take no date
 // penalty (a check is cashed after it is written, often weeks after), and
@@ -34,6 +38,11 @@ const (
 	GrowthPercent    = 30
 	GrowthSimilarity = 0.8
 )
+
+// postingLag is how many days after a purchase its bank line may be dated
+// and still score as a line one day after (design note §7's Δ1): a card
+// line is dated when it posts, one to three days after the purchase.
+const postingLag = 3
 
 // Score terms.
 const (
@@ -147,8 +156,11 @@ func (ix *entryIndex) score(tx *textIndex, l *lineInfo, p int32, dd Day, exact, 
 		s = scoreExact
 	}
 	date := dateScore(dd)
-	if l.day < ix.day[p] {
+	switch {
+	case l.day < ix.day[p]:
 		date = dateScore(dd + 1)
+	case dd <= postingLag:
+		date = dateScore(min(dd, 1))
 	}
 	if checkEq && l.day >= ix.day[p] {
 		// A check is cashed days or weeks after it is written: no
