@@ -3,6 +3,7 @@ package review
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,6 +11,22 @@ import (
 	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/store"
 )
+
+// What a decision lacks when review proposes nothing for it. The errors of
+// Add, Match and Transfer wrap them, with the code EInvalid and a message
+// that names the field ("category: required to add line 12 (review
+// proposes no category)"), the same for every face: the CLI may add its
+// own flag to them (errors.Is).
+var (
+	ErrNoCategory  = errors.New("review proposes no category")
+	ErrNoEntry     = errors.New("review proposes no entry")
+	ErrNoOtherSide = errors.New("review proposes no other side")
+)
+
+// noCategory is the error of an add without a category.
+func noCategory(line bankfeed.LineID) error {
+	return bankfeed.Errorf(bankfeed.EInvalid, "category: required to add line %d (%w)", line, ErrNoCategory)
+}
 
 // catSplit is the category side of an entry made from a line.
 type catSplit struct {
@@ -26,7 +43,7 @@ func addEntry(ctx context.Context, tx *store.Tx, l *store.ReviewLine, payee, mem
 		return nil, err
 	}
 	if len(cats) == 0 {
-		return nil, bankfeed.Errorf(bankfeed.EInvalid, "line %d: no category to add it to; give one", l.ID)
+		return nil, noCategory(l.ID)
 	}
 	if payee == "" {
 		payee = strings.TrimSpace(l.Name)
@@ -205,7 +222,7 @@ func (s *Service) Add(ctx context.Context, actor string, d Decision) (*bankfeed.
 			cats = []catSplit{{Account: category, Amount: l.Amount.Neg()}}
 		}
 		if len(cats) == 0 {
-			return bankfeed.Errorf(bankfeed.EInvalid, "line %d: review has no category to propose; give --category", d.Line)
+			return noCategory(d.Line)
 		}
 		if e, err = addEntry(ctx, tx, l, payee, memo, cats, bankfeed.OriginFeed, actor); err != nil {
 			return err
@@ -235,7 +252,7 @@ func (s *Service) Match(ctx context.Context, actor string, d Decision) (*bankfee
 		id := d.Entry
 		if id == 0 {
 			if rv.Suggestion == nil {
-				return bankfeed.Errorf(bankfeed.EInvalid, "line %d: review proposes no entry to match; name one", d.Line)
+				return bankfeed.Errorf(bankfeed.EInvalid, "entry_id: required to match line %d (%w)", d.Line, ErrNoEntry)
 			}
 			id = *rv.Suggestion
 		}
@@ -297,7 +314,7 @@ func (s *Service) Transfer(ctx context.Context, actor string, d Decision) (*bank
 		with := d.With
 		if with == 0 {
 			if rv.TransferWith == nil {
-				return bankfeed.Errorf(bankfeed.EInvalid, "line %d: review proposes no other side; name its line", d.Line)
+				return bankfeed.Errorf(bankfeed.EInvalid, "with: required to make a transfer of line %d (%w)", d.Line, ErrNoOtherSide)
 			}
 			with = *rv.TransferWith
 		}
@@ -306,7 +323,7 @@ func (s *Service) Transfer(ctx context.Context, actor string, d Decision) (*bank
 			return err
 		}
 		if o.AccountID == l.AccountID {
-			return bankfeed.Errorf(bankfeed.EInvalid, "lines %d and %d are in the same account: a transfer is between two", d.Line, with)
+			return bankfeed.Errorf(bankfeed.EInvalid, "with: lines %d and %d are in the same account; a transfer is between two", d.Line, with)
 		}
 		out, in := l, o
 		if l.Amount.Sign() > 0 {
