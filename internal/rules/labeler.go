@@ -6,9 +6,9 @@ import (
 	"github.com/bankfeed/bankfeed/internal/match"
 )
 
-// Labeler gives review's lines their labels (match.Labeler): the payee of
-// a learned alias, else the confirmed payee the descriptor names in another
-// form (Learner.NamedPayee), else the cleaned descriptor; then the rules, which
+// Labeler gives review's lines their labels (match.Labeler): the payee
+// learned for the descriptor (an alias, else the confirmed payee it names
+// in another form: Learner.Payee), else the cleaned descriptor; then the rules, which
 // override it; then the category of a rule (confidence 1), else the
 // payee's learned category (LearnedConfidence), else the learner's guess
 // (Learner.GuessFor) at MinGuessConfidence or more (its confidence). Auto-add, exclude,
@@ -38,9 +38,6 @@ func (lb *Labeler) Explain(l *match.Line) (match.Labels, Result) {
 	learned := false
 	if lb.Learner != nil {
 		payee, learned = lb.Learner.Payee(l.Text)
-		if !learned {
-			payee, learned = lb.Learner.NamedPayee(l.Text)
-		}
 	}
 	if !learned {
 		payee = CleanPayee(l.Text)

@@ -212,15 +212,21 @@ func (l *Learner) Confirm(c Confirmation) {
 	}
 }
 
-// Payee returns the payee a confirmed decision gave the descriptor text
-// (compared normalized), if any. A descriptor without a distinctive word
-// has none.
+// Payee returns the payee learned for the descriptor text: the one a
+// confirmed decision gave it (compared normalized), else the confirmed
+// payee it names in another form (NamedPayee). A descriptor without a
+// distinctive word has none.
 func (l *Learner) Payee(text string) (string, bool) {
 	desc := key(text)
+	if desc == "" {
+		return "", false
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	p, ok := l.aliases[desc]
-	return p, ok && desc != ""
+	if p, ok := l.aliases[desc]; ok {
+		return p, true
+	}
+	return l.names.find(desc)
 }
 
 // NamedPayee returns the confirmed payee that descriptor text names
