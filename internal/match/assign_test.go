@@ -236,10 +236,24 @@ func TestProvisional(t *testing.T) {
 			want:        []LinePlan{{Line: 1, Zone: ZoneSuggest, Entry: 10, Score: 8}},
 		},
 		{
-			name:        "another amount: suggested only",
+			name:        "an amount larger than the line's: suggested only",
 			lines:       []Line{open(1, D0+2, -1000, "BLUE BOTTLE COFFEE")},
 			provisional: []int64{1},
 			entries:     []Entry{entry(10, D0, -1100, "Blue Bottle Coffee")},
+			want:        []LinePlan{{Line: 1, Zone: ZoneSuggest, Entry: 10, Score: 6}},
+		},
+		{
+			name:        "the line's amount less a bank's fee: the typed entry replaces the made one",
+			lines:       []Line{open(1, D0+2, -10300, "ATM WITHDRAWAL 4186 MAIN ST")},
+			provisional: []int64{1},
+			entries:     []Entry{entry(10, D0, -10000, "ATM Withdrawal")},
+			want:        []LinePlan{{Line: 1, Zone: ZoneAuto, Entry: 10, Score: 6}},
+		},
+		{
+			name:        "more than a fee over the entry (a tip): suggested only",
+			lines:       []Line{open(1, D0+2, -10301, "ATM WITHDRAWAL 4186 MAIN ST")},
+			provisional: []int64{1},
+			entries:     []Entry{entry(10, D0, -10000, "ATM Withdrawal")},
 			want:        []LinePlan{{Line: 1, Zone: ZoneSuggest, Entry: 10, Score: 6}},
 		},
 		{

@@ -42,7 +42,8 @@ type Batch struct {
 	// transfer: the other leg goes For Review unless its own plan links
 	// it too) and links the line to Entry, as an auto match. A provisional
 	// line is in ZoneAuto at the auto bar (AutoScore, AutoMargin), or when
-	// its entry has the line's exact amount, a payee that agrees
+	// its entry has the line's amount, or that less a fee the bank added
+	// (up to FeeTolerance: an ATM's, a foreign card's), a payee that agrees
 	// (similarity ≥ GrowthSimilarity), is dated 0 to ProvisionalDays days
 	// before the line (a bank posts a purchase on its day or later) and
 	// has no competitor within AutoMargin: the made entry was only the

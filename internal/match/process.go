@@ -5,8 +5,8 @@ package match
 const AddConfidence = 0.9
 
 // ProvisionalDays is the largest |Δdays| between a provisional line and an
-// entry of its amount and payee that replaces its made entry below the
-// auto bar (Batch.Provisional).
+// entry of its amount (or that less a bank's fee) and payee that replaces
+// its made entry below the auto bar (Batch.Provisional).
 const ProvisionalDays = 3
 
 // Process decides about one batch: it merges new lines that are stored

@@ -184,13 +184,16 @@ func (ix *entryIndex) score(tx *textIndex, l *lineInfo, p int32, dd Day, exact, 
 }
 
 // replaces reports whether the entry at position p may replace the entry
-// made for provisional line l below the auto bar: the exact amount, a
-// payee that agrees, the line dated 0 to ProvisionalDays after the entry
-// (a bank posts a purchase on its day or later; a line before the entry
-// is likely an earlier purchase of the same) (Batch.Provisional).
+// made for provisional line l below the auto bar: the line's amount, or
+// less by up to FeeTolerance (a fee the bank added to what the person
+// paid or took: an ATM's, a foreign card's), a payee that agrees, the
+// line dated 0 to ProvisionalDays after the entry (a bank posts a
+// purchase on its day or later; a line before the entry is likely an
+// earlier purchase of the same) (Batch.Provisional).
 func (ix *entryIndex) replaces(tx *textIndex, l *lineInfo, p int32) bool {
 	dd := l.day - ix.day[p]
-	if l.amt != ix.amt[p] || dd < 0 || dd > ProvisionalDays {
+	fee := l.amt - ix.amt[p]
+	if fee < 0 || fee > FeeTolerance || dd < 0 || dd > ProvisionalDays {
 		return false
 	}
 	sim, _ := ix.payeeSim(tx, l, p)
