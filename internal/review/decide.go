@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/store"
@@ -101,9 +102,10 @@ func transferEntry(ctx context.Context, tx *store.Tx, out, in *store.ReviewLine,
 }
 
 // undoEntry takes a line out of its entry: an entry made from lines (feed,
-// rule, transfer) is removed, and the other line of a transfer goes back
-// For Review too; a person's entry only loses the link.
-func undoEntry(ctx context.Context, tx *store.Tx, rv *bankfeed.Review) error {
+// rule, transfer) is removed, and reopen puts each other line of it (a
+// transfer's other leg) back For Review; a person's entry only loses the
+// link.
+func undoEntry(ctx context.Context, tx *store.Tx, rv *bankfeed.Review, reopenLeg func(line bankfeed.LineID, entry bankfeed.EntryID) error) error {
 	if rv.EntryID == nil {
 		return nil
 	}
@@ -128,12 +130,7 @@ func undoEntry(ctx context.Context, tx *store.Tx, rv *bankfeed.Review) error {
 				if l == rv.LineID {
 					continue
 				}
-				other, err := tx.Review(ctx, l)
-				if err != nil {
-					return err
-				}
-				other.State, other.EntryID, other.Auto, other.DecidedBy, other.DecidedAt = bankfeed.ReviewPending, nil, false, "", tx.Now()
-				if err := tx.PutReviews(ctx, []*bankfeed.Review{other}); err != nil {
+				if err := reopenLeg(l, e.ID); err != nil {
 					return err
 				}
 			}
@@ -141,6 +138,41 @@ func undoEntry(ctx context.Context, tx *store.Tx, rv *bankfeed.Review) error {
 	}
 	rv.EntryID = nil
 	return nil
+}
+
+// reopen puts a line back For Review because the entry it was in went
+// (a transfer's other leg undone, an entry removed), and returns the
+// audit detail of the change. No person holds the line: the next round
+// proposes for it afresh.
+func reopen(rv *bankfeed.Review, entry bankfeed.EntryID, cause *bankfeed.LineID, now time.Time) map[string]any {
+	detail := map[string]any{"was": rv.State, "entry": entry}
+	if cause != nil {
+		detail["with"] = *cause
+	}
+	rv.State, rv.EntryID, rv.Auto, rv.DecidedBy, rv.DecidedAt = bankfeed.ReviewPending, nil, false, "", now
+	return detail
+}
+
+// audit writes the audit entry of a change to a line's review record.
+func audit(ctx context.Context, tx *store.Tx, actor, action string, line bankfeed.LineID, detail any) error {
+	b, _ := json.Marshal(detail)
+	return tx.Audit(ctx, actor, action, "line "+strconv.FormatInt(int64(line), 10), string(b))
+}
+
+// reopenNow is undoEntry's reopen for a person's decision: the other leg
+// is written at once, with its audit entry in the person's name.
+func reopenNow(ctx context.Context, tx *store.Tx, actor string, cause bankfeed.LineID) func(bankfeed.LineID, bankfeed.EntryID) error {
+	return func(line bankfeed.LineID, entry bankfeed.EntryID) error {
+		other, err := tx.Review(ctx, line)
+		if err != nil {
+			return err
+		}
+		detail := reopen(other, entry, &cause, tx.Now())
+		if err := tx.PutReviews(ctx, []*bankfeed.Review{other}); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "review.reopen", line, detail)
+	}
 }
 
 // Decision is what a person decides about a line.
@@ -199,8 +231,7 @@ func decide(ctx context.Context, tx *store.Tx, rv *bankfeed.Review, state bankfe
 	if err := tx.PutReviews(ctx, []*bankfeed.Review{rv}); err != nil {
 		return err
 	}
-	b, _ := json.Marshal(detail)
-	return tx.Audit(ctx, actor, action, "line "+strconv.FormatInt(int64(rv.LineID), 10), string(b))
+	return audit(ctx, tx, actor, action, rv.LineID, detail)
 }
 
 // Add adds a line to the books as a new entry, with the category (or
@@ -369,7 +400,7 @@ func (s *Service) Undo(ctx context.Context, actor string, line bankfeed.LineID) 
 		case bankfeed.ReviewPending:
 			return bankfeed.Errorf(bankfeed.EConflict, "line %d is For Review: nothing to undo", line)
 		case bankfeed.ReviewAdded, bankfeed.ReviewMatched:
-			if err := undoEntry(ctx, tx, rv); err != nil {
+			if err := undoEntry(ctx, tx, rv, reopenNow(ctx, tx, actor, line)); err != nil {
 				return err
 			}
 		case bankfeed.ReviewMerged:
@@ -464,8 +495,12 @@ func (s *Service) RemoveEntry(ctx context.Context, actor string, id bankfeed.Ent
 				if err != nil {
 					return err
 				}
+				was := rv.State
 				rv.State, rv.EntryID, rv.TransferWith, rv.Auto, rv.DecidedBy, rv.DecidedAt = bankfeed.ReviewPending, nil, nil, false, actor, tx.Now()
 				if err := tx.PutReviews(ctx, []*bankfeed.Review{rv}); err != nil {
+					return err
+				}
+				if err := audit(ctx, tx, actor, "review.reopen", l, map[string]any{"was": was, "entry": id}); err != nil {
 					return err
 				}
 			}

@@ -415,9 +415,37 @@ func (r *round) void(ctx context.Context, v match.Void) error {
 }
 
 // undoEntry takes a line out of the entry it was added to or matched with:
-// an entry made from the line goes, a person's entry only loses the link.
+// an entry made from the line goes (its other lines back For Review, each
+// with its audit entry), a person's entry only loses the link.
 func (r *round) undoEntry(ctx context.Context, rv *bankfeed.Review) error {
-	return undoEntry(ctx, r.tx, rv)
+	cause := rv.LineID
+	return undoEntry(ctx, r.tx, rv, func(line bankfeed.LineID, entry bankfeed.EntryID) error {
+		return r.reopen(ctx, line, entry, cause)
+	})
+}
+
+// reopen puts the other line of an entry the round removes back For
+// Review, in the round's records (a line the round also plans keeps one
+// record, so the round never writes an older copy over it), and notes it.
+func (r *round) reopen(ctx context.Context, line bankfeed.LineID, entry bankfeed.EntryID, cause bankfeed.LineID) error {
+	other := r.reviews[line]
+	if other == nil {
+		var err error
+		if _, known := r.lines[int64(line)]; known {
+			other, err = r.review(ctx, int64(line))
+		} else {
+			// A leg outside this round: read it, and write it with the
+			// round's records.
+			if other, err = r.tx.Review(ctx, line); err == nil {
+				r.reviews[line], r.order = other, append(r.order, line)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	r.note("review.reopen", int64(line), reopen(other, entry, &cause, r.tx.Now()))
+	return nil
 }
 
 // transfer makes one transfer entry of two lines, or proposes it.
@@ -537,18 +565,10 @@ func (r *round) replace(ctx context.Context, p *match.LinePlan, rv *bankfeed.Rev
 					if l == rv.LineID {
 						continue
 					}
-					other, err := r.review(ctx, int64(l))
-					if err != nil {
-						if _, known := r.lines[int64(l)]; known {
-							return err
-						}
-						// A leg outside this round: read and reset it.
-						if other, err = r.tx.Review(ctx, l); err != nil {
-							return err
-						}
-						r.reviews[l], r.order = other, append(r.order, l)
+					if err := r.reopen(ctx, l, e.ID, rv.LineID); err != nil {
+						return err
 					}
-					other.State, other.EntryID, other.TransferWith, other.Auto, other.DecidedBy = bankfeed.ReviewPending, nil, nil, false, ""
+					r.reviews[l].TransferWith = nil
 				}
 			}
 		}

@@ -246,7 +246,7 @@ func TestTransferBetweenOwnAccounts(t *testing.T) {
 	for _, a := range log {
 		actions = append(actions, a.Actor+":"+a.Action)
 	}
-	want := "ann:review.transfer ann:review.transfer ann:review.undo bankfeed:review.auto_transfer bankfeed:review.auto_transfer"
+	want := "ann:review.transfer ann:review.transfer ann:review.undo ann:review.reopen bankfeed:review.auto_transfer bankfeed:review.auto_transfer"
 	if strings.Join(actions, " ") != want {
 		t.Errorf("audit log %v, want %s", actions, want)
 	}
