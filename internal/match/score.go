@@ -203,7 +203,9 @@ func (ix *entryIndex) replaces(tx *textIndex, l *lineInfo, p int32) bool {
 // payeeSim is how well line l and the entry at position p agree on the
 // payee, and whether a disagreement means a known other payee. The mirror
 // leg of a transfer has no payee of its own: a transfer word in the line
-// agrees with it, and nothing else is evidence either way.
+// agrees with it, and nothing else is evidence either way. A transfer
+// word against an entry with a payee that the line does not name is
+// another payee.
 func (ix *entryIndex) payeeSim(tx *textIndex, l *lineInfo, p int32) (sim float64, known bool) {
 	if ix.flags[p]&isTransfer != 0 {
 		if l.transfer {
@@ -212,5 +214,11 @@ func (ix *entryIndex) payeeSim(tx *textIndex, l *lineInfo, p int32) (sim float64
 		return 0, false
 	}
 	lp, ep := tx.set(l.payee), tx.set(ix.payee[p])
-	return similarity(lp, ep), l.learned && len(lp.ids) > 0 && len(ep.ids) > 0
+	if len(ep.ids) == 0 {
+		return similarity(lp, ep), false
+	}
+	// A line that says it is a transfer (TRANSFER TO SAV) is not a
+	// payee's entry: a low similarity means another payee, as for a
+	// learned one.
+	return similarity(lp, ep), (l.learned && len(lp.ids) > 0) || l.transfer
 }

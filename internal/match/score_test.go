@@ -70,6 +70,8 @@ func TestScore(t *testing.T) {
 		{name: "a transfer's mirror leg and a transfer word", f: func(l *Line, e *Entry) { l.Text, e.Payee, e.Transfer = "ONLINE TRANSFER TO SAV 123", "", true }, want: 4 + 3 + 3, wantOK: true},
 		{name: "a transfer's mirror leg, no transfer word", f: func(l *Line, e *Entry) { l.Text, e.Payee, e.Transfer = "DEPOSIT 123", "Savings", true }, want: 4 + 3, wantOK: true},
 		{name: "payee unknown", f: func(_ *Line, e *Entry) { e.Payee = "" }, want: 4 + 3, wantOK: true},
+		{name: "a transfer against a payee's entry: another payee", f: func(l *Line, _ *Entry) { l.Text = "ONLINE TRANSFER TO SAV 123" }, want: 4 + 3 - 2, wantOK: true},
+		{name: "a payee's autopay: its payee", f: func(l *Line, _ *Entry) { l.Text = "BLUE BOTTLE COFFEE AUTOPAY" }, want: 4 + 3 + 3, wantOK: true},
 		{
 			name: "learned payee of the descriptor",
 			f:    func(l *Line, _ *Entry) { l.Text = "SQ *BBC 0423" },
