@@ -49,8 +49,10 @@ func Process(b *Batch) *Plan {
 
 	infos := make([]lineInfo, len(lines))
 	keys := make([]int64, len(lines))
+	legs := otherLegs(lines, b.Stored)
 	for i, l := range lines {
 		infos[i] = newLineInfo(l, b.PayeeOf, tx)
+		infos[i].leg = legs[i]
 		keys[i] = l.Key
 	}
 	ix := buildIndex(b.Entries, tx)

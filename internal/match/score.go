@@ -99,6 +99,7 @@ type lineInfo struct {
 	payee    int32 // text id: the learned payee, else the descriptor ("" for a check's)
 	learned  bool  // payee was learned for the descriptor
 	transfer bool  // a transfer word in the descriptor
+	leg      bool  // another own account has the opposite line (otherLegs)
 	check    string
 	ref      string
 }
@@ -202,13 +203,14 @@ func (ix *entryIndex) replaces(tx *textIndex, l *lineInfo, p int32) bool {
 
 // payeeSim is how well line l and the entry at position p agree on the
 // payee, and whether a disagreement means a known other payee. The mirror
-// leg of a transfer has no payee of its own: a transfer word in the line
-// agrees with it, and nothing else is evidence either way. A transfer
+// leg of a transfer has no payee of its own: a transfer word in the line,
+// or the opposite line in another own account, agrees with it, and
+// nothing else is evidence either way. A transfer
 // word against an entry with a payee that the line does not name is
 // another payee.
 func (ix *entryIndex) payeeSim(tx *textIndex, l *lineInfo, p int32) (sim float64, known bool) {
 	if ix.flags[p]&isTransfer != 0 {
-		if l.transfer {
+		if l.transfer || l.leg {
 			return 1, false
 		}
 		return 0, false

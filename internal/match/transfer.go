@@ -2,6 +2,7 @@ package match
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
@@ -154,4 +155,54 @@ func transfers(lines []*Line, plans []LinePlan, known map[[2]int64]bool, provisi
 		paired[p.out], paired[p.in] = true, true
 	}
 	return ts, paired
+}
+
+// otherLegs tells which lines have a line of the opposite amount in another
+// own account within TransferDays, among lines and stored: likely one leg
+// of a transfer whose other leg the bank delivered too, whatever their
+// descriptors say (DEPOSIT 4822277 for WITHDRAWAL 4822277). Against a
+// transfer's mirror leg such a line agrees as a transfer word does.
+// Pending lines are neither legs nor counterparts.
+func otherLegs(lines []*Line, stored []Line) []bool {
+	type at struct {
+		amount int64
+		day    Day
+	}
+	type seen struct {
+		account int64
+		more    bool // another account too
+	}
+	by := map[at]seen{}
+	add := func(l *Line) {
+		if l.Pending || l.Amount == 0 {
+			return
+		}
+		k := at{l.Amount, l.Day}
+		s, ok := by[k]
+		switch {
+		case !ok:
+			s.account = l.Account
+		case s.account != l.Account:
+			s.more = true
+		}
+		by[k] = s
+	}
+	for _, l := range lines {
+		add(l)
+	}
+	for i := range stored {
+		add(&stored[i])
+	}
+	out := make([]bool, len(lines))
+	for i, l := range lines {
+		if l.Pending || l.Amount == 0 || l.Amount == math.MinInt64 {
+			continue
+		}
+		for d := l.Day - TransferDays; d <= l.Day+TransferDays && !out[i]; d++ {
+			if s, ok := by[at{-l.Amount, d}]; ok && (s.account != l.Account || s.more) {
+				out[i] = true
+			}
+		}
+	}
+	return out
 }

@@ -177,3 +177,40 @@ func TestHasTransferWord(t *testing.T) {
 		}
 	}
 }
+
+func TestMirrorLegsWithoutWords(t *testing.T) {
+	mirror := func(key, account int64, day Day, amt int64) Entry {
+		return Entry{Key: key, Account: account, Day: day, Amount: amt, Transfer: true}
+	}
+	entries := []Entry{mirror(10, 1, D0, -70000), mirror(11, 2, D0, 70000)}
+	out := leg(1, 1, D0, -70000, "WITHDRAWAL 4822277")
+	in := leg(2, 2, D0+1, 70000, "DEPOSIT 4822277")
+	zones := func(b *Batch) []Zone {
+		var zs []Zone
+		for _, lp := range Process(b).Lines {
+			zs = append(zs, lp.Zone)
+		}
+		return zs
+	}
+	// Both legs delivered: each is a transfer, and takes its mirror leg.
+	both := &Batch{Deliveries: []Delivery{{Account: 1, New: []Line{out}}, {Account: 2, New: []Line{in}}}, Entries: entries}
+	if got := zones(both); !cmp.Equal(got, []Zone{ZoneAuto, ZoneAuto}) {
+		t.Errorf("both legs: zones %v, want auto, auto", got)
+	}
+	// The other leg stored already (booked the day before): the same.
+	stored := &Batch{Deliveries: []Delivery{{Account: 2, New: []Line{in}}}, Stored: []Line{out}, Entries: entries}
+	if got := zones(stored); !cmp.Equal(got, []Zone{ZoneAuto}) {
+		t.Errorf("other leg stored: zones %v, want auto", got)
+	}
+	// One leg alone, or a pending other leg: a deposit may be anything.
+	p := out
+	p.Pending = true
+	for name, b := range map[string]*Batch{
+		"alone":   {Deliveries: []Delivery{{Account: 2, New: []Line{in}}}, Entries: entries},
+		"pending": {Deliveries: []Delivery{{Account: 2, New: []Line{in}}}, Stored: []Line{p}, Entries: entries},
+	} {
+		if got := zones(b); !cmp.Equal(got, []Zone{ZoneSuggest}) {
+			t.Errorf("%s: zones %v, want suggest", name, got)
+		}
+	}
+}
