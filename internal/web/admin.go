@@ -515,7 +515,7 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data["ZoneNow"] = now.In(zone).Format("15:04 MST, UTC-07:00")
+	data["ZoneNow"] = now.In(zone).Format("15:04 MST (UTC-07:00)")
 	data["ZoneNames"] = zoneNames
 	if data["Deadlines"], err = s.deadlines(ctx); err != nil {
 		return err
