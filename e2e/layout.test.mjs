@@ -29,6 +29,19 @@ for (const viewport of VIEWPORTS) {
   });
 }
 
+// Every page links to the icon, and /favicon.ico, which browsers ask for
+// by themselves, is there too.
+browserTest("favicon", {}, async (s) => {
+  const { page } = s;
+  await page.goto(url("/login"));
+  const href = await page.locator('link[rel="icon"]').getAttribute("href");
+  for (const path of [href, "/favicon.ico"]) {
+    const res = await page.request.get(url(path));
+    assert.equal(res.status(), 200, path);
+    assert.equal(res.headers()["content-type"], "image/svg+xml", path);
+  }
+});
+
 browserTest("phone menu", { viewport: PHONE, user: "demo" }, async (s) => {
   const { page } = s;
   const toggle = page.getByRole("button", { name: "Menu" });

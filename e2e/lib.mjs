@@ -57,8 +57,7 @@ export class Session {
     this.page = page;
     this.viewport = viewport;
     this.problems = [];
-    // The browser asks for /favicon.ico by itself, and bankfeed has none.
-    this.allowed = [/status of 404 .*\/favicon\.ico\)$/];
+    this.allowed = [];
     page.on("console", (msg) => {
       if (msg.type() !== "error") return;
       const where = msg.location() && msg.location().url;

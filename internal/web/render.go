@@ -19,6 +19,23 @@ import (
 	"github.com/bankfeed/bankfeed"
 )
 
+func init() { routeSets = append(routeSets, (*Server).faviconRoutes) }
+
+// faviconRoutes answers /favicon.ico, which browsers ask for by
+// themselves, with the icon every page links to (static/favicon.svg).
+func (s *Server) faviconRoutes() {
+	s.handle("GET /favicon.ico", Public, func(w http.ResponseWriter, r *http.Request) error {
+		b, err := fs.ReadFile(assets, "static/favicon.svg")
+		if err != nil {
+			return fmt.Errorf("web: favicon: %w", err)
+		}
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		_, err = w.Write(b)
+		return err
+	})
+}
+
 // pageData is what every page's template gets. Data is the page's own.
 type pageData struct {
 	Title string
