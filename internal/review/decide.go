@@ -140,15 +140,12 @@ func undoEntry(ctx context.Context, tx *store.Tx, rv *bankfeed.Review, reopenLeg
 	return nil
 }
 
-// reopen puts a line back For Review because the entry it was in went
-// (a transfer's other leg undone, an entry removed), and returns the
-// audit detail of the change. No person holds the line: the next round
-// proposes for it afresh.
-func reopen(rv *bankfeed.Review, entry bankfeed.EntryID, cause *bankfeed.LineID, now time.Time) map[string]any {
-	detail := map[string]any{"was": rv.State, "entry": entry}
-	if cause != nil {
-		detail["with"] = *cause
-	}
+// reopen puts a line back For Review because the entry it shared with the
+// line cause went (a transfer's other leg undone, voided or claimed by a
+// typed entry), and returns the audit detail of the change. No person
+// holds the line: the next round proposes for it afresh.
+func reopen(rv *bankfeed.Review, entry bankfeed.EntryID, cause bankfeed.LineID, now time.Time) map[string]any {
+	detail := map[string]any{"was": rv.State, "entry": entry, "with": cause}
 	rv.State, rv.EntryID, rv.Auto, rv.DecidedBy, rv.DecidedAt = bankfeed.ReviewPending, nil, false, "", now
 	return detail
 }
@@ -167,7 +164,7 @@ func reopenNow(ctx context.Context, tx *store.Tx, actor string, cause bankfeed.L
 		if err != nil {
 			return err
 		}
-		detail := reopen(other, entry, &cause, tx.Now())
+		detail := reopen(other, entry, cause, tx.Now())
 		if err := tx.PutReviews(ctx, []*bankfeed.Review{other}); err != nil {
 			return err
 		}

@@ -444,7 +444,7 @@ func (r *round) reopen(ctx context.Context, line bankfeed.LineID, entry bankfeed
 			return err
 		}
 	}
-	r.note("review.reopen", int64(line), reopen(other, entry, &cause, r.tx.Now()))
+	r.note("review.reopen", int64(line), reopen(other, entry, cause, r.tx.Now()))
 	return nil
 }
 
