@@ -5,14 +5,18 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // maxBatch bounds the calls one shared transaction of Batch takes, and
-// maxSlow those of them that came through Batch rather than BatchFirst: a
-// quick call waits for at most one batch of slow ones.
+// slowBudget how long it goes on taking calls of Batch (slow ones) after it
+// began: a quick call (BatchFirst), which joins the transaction under way
+// at once, waits for about that long and the commit. A longer transaction
+// commits fewer times for as many calls: each commit writes the pages its
+// calls changed to the WAL, a page that several calls changed once.
 const (
-	maxBatch = 64
-	maxSlow  = 4
+	maxBatch   = 64
+	slowBudget = 10 * time.Millisecond
 )
 
 // batchCall is one fn waiting for Batch's committer.
@@ -105,91 +109,122 @@ func (db *DB) closeBatches() {
 	b.wg.Wait()
 }
 
-// commitBatches is the committer: it takes the calls waiting, quick ones
-// first, runs them in one transaction and commits.
+// commitBatches is the committer: it takes a call, and when others wait,
+// runs it in a transaction with them and with the calls that come while it
+// runs, quick ones first, slow ones while the transaction is young (see
+// slowBudget), then commits.
 func (db *DB) commitBatches() {
 	b := &db.batch
 	defer b.wg.Done()
-	first, calls := b.first, b.calls
-	for first != nil || calls != nil {
-		var batch []batchCall
-		select {
-		case c, ok := <-first:
-			if !ok {
-				first = nil
-				continue
-			}
-			batch = append(batch, c)
-		case c, ok := <-calls:
-			if !ok {
-				calls = nil
-				continue
-			}
-			batch = append(batch, c)
+	q := &batchQueue{first: b.first, calls: b.calls}
+	for {
+		c, ok := q.wait()
+		if !ok {
+			return
 		}
-		// Every quick call waiting, then slow ones up to maxSlow.
-		slow := 0
-		if !batch[0].first {
-			slow = 1
+		if !q.waiting() {
+			c.done <- db.runAlone(c)
+			continue
 		}
-		for len(batch) < maxBatch {
-			c, ok, got := receive(first)
-			if !got && slow < maxSlow {
-				if c, ok, got = receive(calls); got && ok {
-					slow++
-				}
-				if got && !ok {
-					calls = nil
-				}
-			} else if got && !ok {
-				first = nil
-			}
-			if !got {
-				break
-			}
-			if ok {
-				batch = append(batch, c)
-			}
-		}
-		db.runBatch(batch)
+		db.runBatch(c, q)
 	}
 }
 
-// receive takes a call from ch if one is waiting: got is false when none
-// is, ok false when ch is closed (or nil).
-func receive(ch chan batchCall) (c batchCall, ok, got bool) {
-	if ch == nil {
-		return batchCall{}, false, false
+// batchQueue is the committer's side of Batch's channels; a channel is nil
+// once closed.
+type batchQueue struct {
+	first, calls chan batchCall
+}
+
+// wait returns the next call, a quick one first, waiting for one; false
+// once both channels are closed and drained.
+func (q *batchQueue) wait() (batchCall, bool) {
+	for q.first != nil || q.calls != nil {
+		if c, ok := q.next(true); ok {
+			return c, true
+		}
+		if q.first == nil && q.calls == nil {
+			break
+		}
+		select {
+		case c, ok := <-q.first:
+			if ok {
+				return c, true
+			}
+			q.first = nil
+		case c, ok := <-q.calls:
+			if ok {
+				return c, true
+			}
+			q.calls = nil
+		}
+	}
+	return batchCall{}, false
+}
+
+// next returns a call already waiting, a quick one first, a slow one only
+// when slow is true.
+func (q *batchQueue) next(slow bool) (batchCall, bool) {
+	if c, ok := receive(&q.first); ok {
+		return c, true
+	}
+	if slow {
+		return receive(&q.calls)
+	}
+	return batchCall{}, false
+}
+
+// waiting reports whether a call waits.
+func (q *batchQueue) waiting() bool {
+	return q.first != nil && len(q.first) > 0 || q.calls != nil && len(q.calls) > 0
+}
+
+// receive takes a call from *ch if one is waiting, and sets *ch to nil when
+// it is closed.
+func receive(ch *chan batchCall) (batchCall, bool) {
+	if *ch == nil {
+		return batchCall{}, false
 	}
 	select {
-	case c, ok = <-ch:
-		return c, ok, true
+	case c, ok := <-*ch:
+		if !ok {
+			*ch = nil
+		}
+		return c, ok
 	default:
-		return batchCall{}, false, false
+		return batchCall{}, false
 	}
 }
 
-func (db *DB) runBatch(calls []batchCall) {
-	if len(calls) == 1 {
-		c := calls[0]
-		c.done <- db.runAlone(c)
-		return
-	}
-	ctx := context.Background()
-	results := make([]batchResult, len(calls))
-	err := db.Update(ctx, func(tx *Tx) error {
-		for i, c := range calls {
-			var broken error
-			if results[i], broken = db.runSavepoint(tx, c); broken != nil {
+// runBatch runs first, then the calls q has, in one transaction.
+func (db *DB) runBatch(first batchCall, q *batchQueue) {
+	calls := []batchCall{first}
+	var results []batchResult
+	began := time.Now()
+	err := db.Update(context.Background(), func(tx *Tx) error {
+		for i := 0; ; i++ {
+			r, broken := db.runSavepoint(tx, calls[i])
+			results = append(results, r)
+			if broken != nil {
 				// A call's writes could not be undone: none of the batch
 				// commits.
 				return broken
 			}
+			if len(calls) == maxBatch {
+				return nil
+			}
+			c, ok := q.next(time.Since(began) < slowBudget)
+			if !ok {
+				return nil
+			}
+			calls = append(calls, c)
 		}
-		return nil
 	})
 	for i, c := range calls {
-		r := results[i]
+		var r batchResult
+		if i < len(results) {
+			r = results[i]
+		}
 		if err != nil && r.err == nil && r.panic == nil {
 			// The shared commit failed: this fn's writes are gone. Alone,
 			// it commits or fails by itself.

@@ -45,6 +45,18 @@ func (c *stmtCache) get(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
 	return tx.StmtContext(ctx, s)
 }
 
+// prepared returns q's statement on the pool, or nil when q is not
+// prepared yet.
+func (c *stmtCache) prepared(q string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.m[q]
+	if s == nil && len(c.m)+len(c.missed) < maxCached {
+		c.missed[q] = struct{}{}
+	}
+	return s
+}
+
 // fill prepares the queries used since the last fill. The caller holds no
 // connection of the pool. A query that fails to prepare is left alone: it
 // runs unprepared, and fails there with its own error.
@@ -126,6 +138,18 @@ func (q cachedTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, 
 		return s, nil
 	}
 	return q.tx.PrepareContext(ctx, query)
+}
+
+// readRow runs one fixed query on a reader, outside a transaction (one
+// statement reads a consistent snapshot by itself), and hands its row to
+// scan. The query is prepared once.
+func (db *DB) readRow(ctx context.Context, q string, args []any, scan func(*sql.Row) error) error {
+	if s := db.rcache.prepared(q); s != nil {
+		return scan(s.QueryRowContext(ctx, args...))
+	}
+	err := scan(db.read.QueryRowContext(ctx, q, args...))
+	db.rcache.fill(ctx)
+	return err
 }
 
 // q is the transaction's querier for fixed queries.

@@ -151,38 +151,60 @@ type Gate struct {
 
 // Gate reads a connection's gate in the transaction.
 func (tx *Tx) Gate(ctx context.Context, conn bankfeed.ConnectionID, inst bankfeed.InstitutionID) (*Gate, error) {
-	return gate(ctx, tx.q(), tx.d, conn, inst)
+	return scanGate(tx.q().QueryRowContext(ctx, tx.d.rebind(gateQuery), conn, inst), tx.d, conn, inst)
 }
 
-// Gate reads a connection's gate as committed, on a reader.
+// Gate reads a connection's gate as committed, on a reader, in one
+// statement: a consistent snapshot with no transaction to open.
 func (db *DB) Gate(ctx context.Context, conn bankfeed.ConnectionID, inst bankfeed.InstitutionID) (*Gate, error) {
 	var g *Gate
-	err := db.view(ctx, func(tx cachedTx) (err error) {
-		g, err = gate(ctx, tx, db.d, conn, inst)
+	err := db.readRow(ctx, db.d.rebind(gateQuery), []any{conn, inst}, func(row *sql.Row) (err error) {
+		g, err = scanGate(row, db.d, conn, inst)
 		return err
 	})
 	return g, err
 }
 
-func gate(ctx context.Context, q querier, d *dialect, conn bankfeed.ConnectionID, inst bankfeed.InstitutionID) (*Gate, error) {
-	cir, err := circuit(ctx, q, d, inst)
-	if err != nil {
-		return nil, err
+// gateQuery reads a connection's standing and its institution's circuit in
+// one row, each part NULL when it has none.
+const gateQuery = `SELECT c.state, c.next_attempt_at, ic.state, ic.failure_class, ic.reason, ic.failures,
+	ic.opened_at, ic.next_probe_at, ic.updated_at
+	FROM (SELECT 1 AS one) one
+	LEFT JOIN connections c ON c.id = ?
+	LEFT JOIN institution_circuits ic ON ic.institution_id = ?`
+
+func scanGate(row *sql.Row, d *dialect, conn bankfeed.ConnectionID, inst bankfeed.InstitutionID) (*Gate, error) {
+	var st, next, cstate, class, reason, opened, probe, updated sql.NullString
+	var failures sql.NullInt64
+	if err := row.Scan(&st, &next, &cstate, &class, &reason, &failures, &opened, &probe, &updated); err != nil {
+		return nil, d.wrap("read gate", err)
 	}
+	cir := &bankfeed.Circuit{InstitutionID: inst}
 	g := &Gate{Circuit: cir}
-	var st string
-	var ns sql.NullString
-	err = q.QueryRowContext(ctx, d.rebind(`SELECT state, next_attempt_at FROM connections WHERE id = ?`), conn).Scan(&st, &ns)
-	if errors.Is(err, sql.ErrNoRows) {
-		return g, nil
+	if cstate.Valid {
+		cir.Open = cstate.String == "open"
+		cir.Class = bankfeed.FailureClass(class.String)
+		cir.Reason = reason.String
+		cir.Failures = int(failures.Int64)
+		var err error
+		if cir.OpenedAt, err = scanTime(opened); err != nil {
+			return nil, fmt.Errorf("read circuit %d: opened at: %w", inst, err)
+		}
+		if cir.NextProbeAt, err = scanTime(probe); err != nil {
+			return nil, fmt.Errorf("read circuit %d: next probe: %w", inst, err)
+		}
+		if cir.UpdatedAt, err = scanTime(updated); err != nil {
+			return nil, fmt.Errorf("read circuit %d: updated at: %w", inst, err)
+		}
 	}
-	if err != nil {
-		return nil, d.wrap("read connection", err)
+	if !st.Valid {
+		return g, nil // the connection is gone
 	}
-	if g.Next, err = scanTime(ns); err != nil {
+	var err error
+	if g.Next, err = scanTime(next); err != nil {
 		return nil, fmt.Errorf("read connection %d: next attempt: %w", conn, err)
 	}
-	g.Found, g.State = true, bankfeed.ConnectionState(st)
+	g.Found, g.State = true, bankfeed.ConnectionState(st.String)
 	return g, nil
 }
 
@@ -306,11 +328,24 @@ type SyncStart struct {
 	// Circuit is the connection's institution's circuit (closed and zero
 	// when it has none).
 	Circuit *bankfeed.Circuit
+	// Attempts are the latest runs of each of the connection's accounts,
+	// oldest first, when asked for (SyncStartRuns).
+	Attempts map[bankfeed.AccountID][]Attempt
 }
 
 // SyncStart reads the connection with id, with its accounts, its sealed
 // password and its institution's circuit, in one read transaction.
 func (db *DB) SyncStart(ctx context.Context, id bankfeed.ConnectionID) (*SyncStart, error) {
+	return db.syncStart(ctx, id, 0)
+}
+
+// SyncStartRuns is SyncStart with the latest runs of each of the
+// connection's accounts (at most limit each) read in the same transaction.
+func (db *DB) SyncStartRuns(ctx context.Context, id bankfeed.ConnectionID, limit int) (*SyncStart, error) {
+	return db.syncStart(ctx, id, limit)
+}
+
+func (db *DB) syncStart(ctx context.Context, id bankfeed.ConnectionID, limit int) (*SyncStart, error) {
 	var st SyncStart
 	err := db.view(ctx, func(tx cachedTx) error {
 		cs, err := connections(ctx, tx, db.d, ConnectionFilter{ID: id})
@@ -325,8 +360,19 @@ func (db *DB) SyncStart(ctx context.Context, id bankfeed.ConnectionID) (*SyncSta
 		if err != nil {
 			return db.d.wrap("read password", err)
 		}
-		st.Circuit, err = circuit(ctx, tx, db.d, st.Connection.InstitutionID)
-		return err
+		if st.Circuit, err = circuit(ctx, tx, db.d, st.Connection.InstitutionID); err != nil {
+			return err
+		}
+		if limit <= 0 {
+			return nil
+		}
+		st.Attempts = make(map[bankfeed.AccountID][]Attempt, len(st.Connection.Accounts))
+		for _, a := range st.Connection.Accounts {
+			if st.Attempts[a.AccountID], err = attempts(ctx, tx, db.d, a.AccountID, limit); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
@@ -111,29 +112,53 @@ func benchSync(b *testing.B, srv *fakebank.Server, bound time.Duration, daily bo
 	b.ReportMetric(float64(lines)/float64(b.N), "new_lines")
 }
 
-// profileTimed starts a CPU profile of the timed part alone when
-// BANKFEED_BENCH_CPUPROFILE names a file (the case's name is added to it;
-// the last iteration's profile is kept), and returns what stops it.
-// -cpuprofile would profile the untimed setup too.
+// profileTimed profiles the timed part alone, and returns what stops it:
+// its CPU when BANKFEED_BENCH_CPUPROFILE names a file, its allocations when
+// BANKFEED_BENCH_MEMPROFILE does (the case's name is added to the name; the
+// last iteration's profile is kept). -cpuprofile and -memprofile would
+// profile the untimed setup too. The allocation profile is two: .before
+// and .after the timed part, read with
+//
+//	go tool pprof -sample_index=alloc_space -diff_base P.daily.before P.daily.after
 func profileTimed(b *testing.B, daily bool) func() {
-	path := os.Getenv("BANKFEED_BENCH_CPUPROFILE")
-	if path == "" {
-		return func() {}
-	}
 	name := "first"
 	if daily {
 		name = "daily"
 	}
-	f, err := os.OpenFile(path+"."+name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		b.Fatal(err)
+	create := func(path string) *os.File {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return f
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		b.Fatal(err)
+	writeAllocs := func(path string) {
+		runtime.GC() // the profile is as of the last collection
+		f := create(path)
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	mem := os.Getenv("BANKFEED_BENCH_MEMPROFILE")
+	if mem != "" {
+		writeAllocs(mem + "." + name + ".before")
+	}
+	var cpu *os.File
+	if path := os.Getenv("BANKFEED_BENCH_CPUPROFILE"); path != "" {
+		cpu = create(path + "." + name)
+		if err := pprof.StartCPUProfile(cpu); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			cpu.Close()
+		}
+		if mem != "" {
+			writeAllocs(mem + "." + name + ".after")
+		}
 	}
 }
 

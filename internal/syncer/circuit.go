@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bankfeed/bankfeed"
+	"github.com/bankfeed/bankfeed/internal/scheduler"
 	"github.com/bankfeed/bankfeed/internal/store"
 )
 
@@ -67,6 +68,23 @@ func (s *Syncer) waitForCircuit(ctx context.Context, res *Result, cir *bankfeed.
 	return nil
 }
 
+// settleHistories returns the histories settle decides from. When every
+// account synced went through in this sync, its run is what decides (a
+// success decides alone), and nothing need be read.
+func (s *Syncer) settleHistories(ctx context.Context, res *Result) (map[bankfeed.AccountID][]scheduler.Attempt, error) {
+	hs := make(map[bankfeed.AccountID][]scheduler.Attempt, len(res.Accounts))
+	for _, ar := range res.Accounts {
+		if !ar.Account.Enabled {
+			continue
+		}
+		if ar.Run == nil || ar.Run.Outcome != bankfeed.OutcomeOK {
+			return s.histories(ctx, res.Connection)
+		}
+		hs[ar.Account.AccountID] = []scheduler.Attempt{attempt(ar.Run)}
+	}
+	return hs, nil
+}
+
 // rank orders states from best to worst, for a connection's standing.
 var rank = map[bankfeed.ConnectionState]int{
 	bankfeed.ConnOK: 0, bankfeed.ConnNew: 0, bankfeed.ConnRetrying: 1, bankfeed.ConnWaitingForBank: 2,
@@ -89,7 +107,7 @@ func (s *Syncer) settle(ctx context.Context, res *Result, rc *runCtx) error {
 	u := store.ConnectionUpdate{State: bankfeed.ConnOK}
 	worst := -1
 	var refused, worked time.Time // the accounts' last refusal of the login, and last success
-	hs, err := s.histories(ctx, c)
+	hs, err := s.settleHistories(ctx, res)
 	if err != nil {
 		return err
 	}

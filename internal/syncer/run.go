@@ -57,7 +57,7 @@ func (s *Syncer) SyncConnection(ctx context.Context, id bankfeed.ConnectionID, m
 // probe), and it is the user acting on a connection that waits for them.
 // The error is for the engine's own failures; a bank's is in the Result.
 func (s *Syncer) Sync(ctx context.Context, id bankfeed.ConnectionID, manual bool) (*Result, error) {
-	st, err := s.db.SyncStart(ctx, id)
+	st, err := s.db.SyncStartRuns(ctx, id, historyLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -119,9 +119,13 @@ func (s *Syncer) Sync(ctx context.Context, id bankfeed.ConnectionID, manual bool
 		fresh, listed = true, true
 	}
 
-	histories, err := s.histories(ctx, c)
-	if err != nil {
-		return nil, err
+	// The accounts' histories as the sync began, unless it has just
+	// listed the accounts.
+	histories := attemptsOf(st.Attempts)
+	if listed {
+		if histories, err = s.histories(ctx, c); err != nil {
+			return nil, err
+		}
 	}
 	if manual {
 		res.Warning = s.manualWarning(c, histories, now)
@@ -646,6 +650,11 @@ func (s *Syncer) historiesOf(ctx context.Context, ids []bankfeed.AccountID) (map
 	if err != nil {
 		return nil, err
 	}
+	return attemptsOf(runs), nil
+}
+
+// attemptsOf is the store's runs of accounts as the policy's attempts.
+func attemptsOf(runs map[bankfeed.AccountID][]store.Attempt) map[bankfeed.AccountID][]scheduler.Attempt {
 	out := make(map[bankfeed.AccountID][]scheduler.Attempt, len(runs))
 	for id, rs := range runs {
 		h := make([]scheduler.Attempt, len(rs))
@@ -654,7 +663,7 @@ func (s *Syncer) historiesOf(ctx context.Context, ids []bankfeed.AccountID) (map
 		}
 		out[id] = h
 	}
-	return out, nil
+	return out
 }
 
 // manualWarning is the policy's warning for a sync the user started, from
