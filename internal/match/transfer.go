@@ -165,27 +165,14 @@ func transfers(lines []*Line, plans []LinePlan, known map[[2]int64]bool, provisi
 // Pending lines are neither legs nor counterparts.
 func otherLegs(lines []*Line, stored []Line) []bool {
 	type at struct {
-		amount int64
-		day    Day
-	}
-	type seen struct {
+		day     Day
 		account int64
-		more    bool // another account too
 	}
-	by := map[at]seen{}
+	by := map[int64][]at{} // amount → where lines of it are, by day once sorted
 	add := func(l *Line) {
-		if l.Pending || l.Amount == 0 {
-			return
+		if !l.Pending && l.Amount != 0 {
+			by[l.Amount] = append(by[l.Amount], at{l.Day, l.Account})
 		}
-		k := at{l.Amount, l.Day}
-		s, ok := by[k]
-		switch {
-		case !ok:
-			s.account = l.Account
-		case s.account != l.Account:
-			s.more = true
-		}
-		by[k] = s
 	}
 	for _, l := range lines {
 		add(l)
@@ -193,14 +180,25 @@ func otherLegs(lines []*Line, stored []Line) []bool {
 	for i := range stored {
 		add(&stored[i])
 	}
+	sorted := map[int64]bool{}
 	out := make([]bool, len(lines))
 	for i, l := range lines {
 		if l.Pending || l.Amount == 0 || l.Amount == math.MinInt64 {
 			continue
 		}
-		for d := l.Day - TransferDays; d <= l.Day+TransferDays && !out[i]; d++ {
-			if s, ok := by[at{-l.Amount, d}]; ok && (s.account != l.Account || s.more) {
+		o := by[-l.Amount]
+		if len(o) == 0 {
+			continue
+		}
+		if !sorted[-l.Amount] {
+			slices.SortFunc(o, func(a, b at) int { return cmp.Compare(a.day, b.day) })
+			sorted[-l.Amount] = true
+		}
+		j, _ := slices.BinarySearchFunc(o, l.Day-TransferDays, func(a at, d Day) int { return cmp.Compare(a.day, d) })
+		for ; j < len(o) && o[j].day <= l.Day+TransferDays; j++ {
+			if o[j].account != l.Account {
 				out[i] = true
+				break
 			}
 		}
 	}
