@@ -190,4 +190,20 @@ browserTest("review by keyboard", { viewport: DESKTOP, user: "demo" }, async (s)
   await s.shot("review-keys-help");
   await page.keyboard.press("Escape");
   await keys.waitFor({ state: "hidden" });
+
+  // A bulk action shows in its rows at once too.
+  page.once("dialog", (d) => d.accept());
+  await page.locator("#select-all").check();
+  await page.getByRole("button", { name: "Exclude selected" }).click();
+  await flashed(page, /2 lines excluded/);
+  for (const name of ["EASTGATE ACCOUNT CHARGE", "BRASS LANTERN GRILL"]) {
+    assert.match(await row(name).locator(".q-actions").innerText(), /Excluded/, name);
+    assert.equal(await row(name).getByRole("button", { name: "Undo" }).isVisible(), true, name + " offers Undo");
+  }
+  assert.equal(await page.locator("#queue tr.q-current").count(), 0, "no decided row keeps the highlight");
+  assert.equal(await page.evaluate(() => window.notReloaded), true, "the page did not reload");
+  assert.deepEqual(await states(page, account), {
+    "WILLOW AND ASH BLOOMS": "added", "QUAYSIDE CAR PARK": "matched", "EASTGATE ACCOUNT CHARGE": "excluded", "BRASS LANTERN GRILL": "excluded",
+  });
+  await s.shot("review-keys-bulk");
 });

@@ -150,8 +150,12 @@ func (s *Server) reconcilePage(w http.ResponseWriter, r *http.Request) error {
 	for i := len(all) - 1; i >= 0 && len(recent) < 30; i-- {
 		recent = append(recent, all[i])
 	}
+	zone, err := s.location(r.Context())
+	if err != nil {
+		return err
+	}
 	return s.page(w, r, "reconcile", pageData{Title: "Reconcile", Nav: "reconcile", Data: map[string]any{
-		"Reports": reports, "Openings": openings, "Reconciliations": recent, "Today": time.Now().Format(time.DateOnly)}})
+		"Reports": reports, "Openings": openings, "Reconciliations": recent, "Today": s.db.Now().In(zone).Format(time.DateOnly)}})
 }
 
 // statementView is a reconciliation with its balances worked out and the
