@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ func (s *Server) connectionRoutes() {
 	s.handle("GET /connections/new", Admin, s.connectionNewPage)
 	s.handle("GET /connections/{id}", Viewer, s.connectionPage)
 	s.handle("GET /api/v1/institutions", Viewer, s.apiInstitutions)
+	s.handle("PATCH /api/v1/institutions/{id}", Admin, s.apiRenameInstitution)
 	s.handle("GET /api/v1/connections", Viewer, s.apiConnections)
 	s.handle("POST /api/v1/connections", Admin, s.apiConnect)
 	s.handle("GET /api/v1/connections/{id}", Viewer, s.apiConnection)
@@ -295,6 +297,59 @@ func (s *Server) institutions(ctx context.Context) ([]*institutionJSON, error) {
 	return out, nil
 }
 
+// maxInstitutionName bounds a bank's display name.
+const maxInstitutionName = 200
+
+// apiRenameInstitution sets the name a bank is shown by: {"name": "..."}.
+func (s *Server) apiRenameInstitution(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Name string `json:"name"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	name := strings.TrimSpace(req.Name)
+	switch {
+	case name == "":
+		return bankfeed.Errorf(bankfeed.EInvalid, "name: empty")
+	case len(name) > maxInstitutionName:
+		return bankfeed.Errorf(bankfeed.EInvalid, "name: %d bytes; at most %d", len(name), maxInstitutionName)
+	}
+	ctx := r.Context()
+	insts, err := s.institutionNames(ctx)
+	if err != nil {
+		return err
+	}
+	old, ok := insts[bankfeed.InstitutionID(id)]
+	if !ok {
+		return bankfeed.Errorf(bankfeed.ENotFound, "no institution %d", id)
+	}
+	detail, _ := json.Marshal(map[string]string{"from": old, "to": name})
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.RenameInstitution(ctx, bankfeed.InstitutionID(id), name); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, actor(r), "institution.rename", "institution "+strconv.FormatInt(id, 10), string(detail))
+	})
+	if err != nil {
+		return err
+	}
+	list, err := s.institutions(ctx)
+	if err != nil {
+		return err
+	}
+	for _, in := range list {
+		if in.ID == bankfeed.InstitutionID(id) {
+			return writeJSON(w, http.StatusOK, in)
+		}
+	}
+	return bankfeed.Errorf(bankfeed.ENotFound, "no institution %d", id)
+}
+
 func (s *Server) apiInstitutions(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.institutions(r.Context())
 	if err != nil {
@@ -322,6 +377,8 @@ type connectRequest struct {
 	Profile  bankfeed.Profile `json:"profile"`
 	UserID   string           `json:"user_id"`
 	Password string           `json:"password"`
+	// InstitutionName names the bank; empty: the name its profile gives.
+	InstitutionName string `json:"institution_name,omitempty"`
 	// Links sends a bank account (by its number) to an existing feed
 	// account, whose history then continues.
 	Links map[string]bankfeed.AccountID `json:"links,omitempty"`
@@ -380,6 +437,9 @@ func (req *connectRequest) check() error {
 	if req.Password == "" {
 		problems = append(problems, "password: empty")
 	}
+	if n := len(req.InstitutionName); n > maxInstitutionName {
+		problems = append(problems, fmt.Sprintf("institution_name: %d bytes; at most %d", n, maxInstitutionName))
+	}
 	for n, id := range req.Links {
 		if strings.TrimSpace(n) == "" || id <= 0 {
 			problems = append(problems, fmt.Sprintf("links: %q: %d: want a bank account number and a feed account id", n, id))
@@ -432,7 +492,7 @@ func (s *Server) apiConnect(w http.ResponseWriter, r *http.Request) error {
 		lines[a.ID] = a.Lines
 	}
 	res, err := sy.Connect(ctx, syncer.ConnectRequest{Name: req.Name, Profile: req.Profile, UserID: req.UserID,
-		Password: secret.String(req.Password), Links: req.Links})
+		Password: secret.String(req.Password), Links: req.Links, InstitutionName: req.InstitutionName})
 	req.Password = ""
 	if err != nil {
 		return err
@@ -440,6 +500,15 @@ func (s *Server) apiConnect(w http.ResponseWriter, r *http.Request) error {
 	c := res.Connection
 	out := connectAnswer{ID: c.ID, Name: c.Name, Institution: profileLabel(c.Profile), UserID: c.UserID, Saved: c.ID != 0,
 		Accounts: []connectAccount{}}
+	if out.Saved {
+		insts, err := s.institutionNames(ctx)
+		if err != nil {
+			return err
+		}
+		if n := insts[c.InstitutionID]; n != "" {
+			out.Institution = n
+		}
+	}
 	if out.Saved {
 		out.State, out.Reason, out.NextAttemptAt = c.State, c.Reason, c.NextAttemptAt
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -197,3 +198,66 @@ func TestConnectNeedsKey(t *testing.T) {
 }
 
 func feedID[T ~int64](id T) string { return strconvItoa(int(id)) }
+
+// TestInstitutionName: a connection set up with a bank name shows the bank
+// by it; an admin renames a bank (audited); others may not; bad names are
+// refused naming the field.
+func TestInstitutionName(t *testing.T) {
+	e := newFeedEnv(t)
+	p, in := e.profile(fakebank.DemoHealthy)
+	admin := e.signIn("admin")
+	var ans connectAnswer
+	decode(t, e.do(admin, "POST", "/api/v1/connections", map[string]any{"name": "maple", "profile": p,
+		"user_id": in.Users[0].ID, "password": in.Users[0].Password, "institution_name": "Maple on Main"}), http.StatusCreated, &ans)
+	if ans.Institution != "Maple on Main" {
+		t.Errorf("connect answered institution %q, want the name given", ans.Institution)
+	}
+	var list struct {
+		Institutions []institutionJSON `json:"institutions"`
+	}
+	decode(t, e.do(admin, "GET", "/api/v1/institutions", nil), http.StatusOK, &list)
+	if len(list.Institutions) != 1 || list.Institutions[0].Name != "Maple on Main" {
+		t.Fatalf("institutions: %+v", list.Institutions)
+	}
+	path := "/api/v1/institutions/" + strconv.FormatInt(int64(list.Institutions[0].ID), 10)
+
+	for _, tc := range []struct {
+		name   string
+		client *http.Client
+		body   any
+		status int
+		want   string
+	}{
+		{"empty", admin, map[string]string{"name": "  "}, http.StatusBadRequest, "name: empty"},
+		{"too long", admin, map[string]string{"name": strings.Repeat("x", 201)}, http.StatusBadRequest, "at most 200"},
+		{"bookkeeper", e.signIn("bookkeeper"), map[string]string{"name": "Nope"}, http.StatusForbidden, ""},
+		{"unknown bank", admin, map[string]string{"name": "Nope"}, http.StatusNotFound, "no institution"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := path
+			if tc.name == "unknown bank" {
+				p = "/api/v1/institutions/999"
+			}
+			res := e.do(tc.client, "PATCH", p, tc.body)
+			if b := bodyOf(res); res.StatusCode != tc.status || !strings.Contains(b, tc.want) {
+				t.Errorf("%s: %s, want %d with %q", res.Status, b, tc.status, tc.want)
+			}
+		})
+	}
+	var got institutionJSON
+	decode(t, e.do(admin, "PATCH", path, map[string]string{"name": " Maple Street Bank "}), http.StatusOK, &got)
+	if got.Name != "Maple Street Bank" {
+		t.Errorf("renamed to %q", got.Name)
+	}
+	res := e.do(admin, "GET", "/connections/"+feedID(ans.ID), nil)
+	if b := bodyOf(res); !strings.Contains(b, "Maple Street Bank") || !strings.Contains(b, `data-api="PATCH `+path+`"`) {
+		t.Errorf("the connection page lacks the new name or the rename form")
+	}
+	audit, err := e.db.AuditLog(t.Context(), store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasAudit(audit, "admin", "institution.rename") {
+		t.Error("no audit record of the rename")
+	}
+}

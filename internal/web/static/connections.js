@@ -78,6 +78,7 @@
       });
       const body = { name: f.name.value.trim(), profile, user_id: f.user_id.value.trim(), password: f.password.value };
       if (Object.keys(links).length) body.links = links;
+      if (f.institution_name && f.institution_name.value.trim()) body.institution_name = f.institution_name.value.trim();
       const btn = form.querySelector("[type=submit]");
       btn.disabled = true;
       btn.textContent = "Asking the bank…";
