@@ -289,28 +289,18 @@ func (s *Server) entryPage(w http.ResponseWriter, r *http.Request) error {
 			v.Reconciled = true
 		}
 	}
-	// The store reads a line by its id only in a transaction of its own.
-	err = s.db.Update(ctx, func(tx *store.Tx) error {
-		for i, sp := range e.Splits {
-			for _, lid := range sp.Lines {
-				l, err := tx.Line(ctx, lid)
-				if err != nil {
-					return err
-				}
-				rv, err := tx.Review(ctx, lid)
-				if bankfeed.ErrorCodeOf(err) == bankfeed.ENotFound {
-					rv, err = nil, nil
-				}
-				if err != nil {
-					return err
-				}
-				v.Splits[i].Lines = append(v.Splits[i].Lines, entryLine{Line: l, Review: rv})
-			}
-		}
-		return nil
-	})
+	var ids []bankfeed.LineID
+	for _, sp := range e.Splits {
+		ids = append(ids, sp.Lines...)
+	}
+	lines, reviews, err := s.db.LinesByID(ctx, ids)
 	if err != nil {
 		return err
+	}
+	for i, sp := range e.Splits {
+		for _, lid := range sp.Lines {
+			v.Splits[i].Lines = append(v.Splits[i].Lines, entryLine{Line: lines[lid], Review: reviews[lid]})
+		}
 	}
 	accts, err := s.db.FeedAccounts(ctx)
 	if err != nil {

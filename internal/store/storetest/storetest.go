@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"ImportStatements", testImportStatements},
 		{"LinesRoundTrip", testLinesRoundTrip},
 		{"LineBatches", testLineBatches},
+		{"LinesByID", testLinesByID},
 		{"LookupAliases", testLookupAliases},
 		{"LineFilter", testLineFilter},
 		{"Rollback", testRollback},
@@ -540,6 +541,33 @@ func testLineFilter(t *testing.T, open Opener) {
 				}
 			}
 		})
+	}
+}
+
+func testLinesByID(t *testing.T, open Opener) {
+	ctx := context.Background()
+	db := open(t, NewClock().Now)
+	a := seed(t, db, "1")
+	in := manyLines(3, "L")
+	writeLines(t, db, a.ID, in)
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		return tx.PutReviews(ctx, []*bankfeed.Review{{LineID: in[1].ID, AccountID: a.ID, State: bankfeed.ReviewExcluded}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, reviews, err := db.LinesByID(ctx, []bankfeed.LineID{in[0].ID, in[1].ID, in[1].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 2 || lines[in[0].ID].FITID != in[0].FITID || lines[in[1].ID].Amount.String() != in[1].Amount.String() {
+		t.Errorf("lines read back as %v", lines)
+	}
+	if len(reviews) != 1 || reviews[in[1].ID] == nil || reviews[in[1].ID].State != bankfeed.ReviewExcluded {
+		t.Errorf("reviews read back as %v", reviews)
+	}
+	if _, _, err := db.LinesByID(ctx, []bankfeed.LineID{in[2].ID + 100}); bankfeed.ErrorCodeOf(err) != bankfeed.ENotFound {
+		t.Errorf("a missing line: %v, want not found", err)
 	}
 }
 
