@@ -76,7 +76,6 @@ browserTest("reconcile an account", { viewport: DESKTOP, user: "demo" }, async (
 
 browserTest("reconcile: ticking shows the difference live", {
   viewport: PHONE, user: "demo",
-  todo: "the split checkboxes sit outside #reconciliation, where books.js listens for their change",
 }, async (s) => {
   const { page } = s;
   const account = await importFixture(page, "quillfield-reconcile-ticks.ofx");
