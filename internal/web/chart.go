@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/store"
@@ -45,7 +44,11 @@ type totalBalances struct {
 // balances reads the balance history of one account (acct not 0) or of
 // every account that has lines, over the last days days up to today.
 func (s *Server) balances(ctx context.Context, acct bankfeed.AccountID, days int) (*balancesView, error) {
-	today := s.db.Now().In(time.Local)
+	loc, err := s.location(ctx)
+	if err != nil {
+		return nil, err
+	}
+	today := s.db.Now().In(loc)
 	to := today.Format(store.DateLayout)
 	from := today.AddDate(0, 0, 1-days).Format(store.DateLayout)
 	v := &balancesView{From: from, To: to, Days: days, Accounts: []*accountBalances{}, Totals: []*totalBalances{}}
