@@ -194,7 +194,7 @@ payee you give is remembered for the bank's descriptor.`,
 				d.Line = id
 				en, err := s.Add(ctx, actor(), d)
 				if err != nil {
-					return err
+					return flagHint(err)
 				}
 				fmt.Fprintf(e.stdout, "Line %d added as entry %d (%s).\n", id, en.ID, en.Splits[1].AccountName)
 			}
@@ -233,12 +233,26 @@ proposes. The amounts must agree.`,
 			}
 			en, err := s.Match(ctx, actor(), d)
 			if err != nil {
-				return err
+				return flagHint(err)
 			}
 			_, err = fmt.Fprintf(e.stdout, "Line %d matched to entry %d (%s %s).\n", d.Line, en.ID, en.Date, en.Payee)
 			return err
 		}),
 	})
+}
+
+// flagHint adds to a decision's missing-field error the flag or argument
+// that gives it on the command line.
+func flagHint(err error) error {
+	switch {
+	case errors.Is(err, review.ErrNoCategory):
+		return fmt.Errorf("%w; give --category ACCOUNT or --split ACCOUNT=AMOUNT", err)
+	case errors.Is(err, review.ErrNoEntry):
+		return fmt.Errorf("%w; give the entry: bankfeed review match LINE ENTRY (bankfeed entry list shows them)", err)
+	case errors.Is(err, review.ErrNoOtherSide):
+		return fmt.Errorf("%w; give the other side: bankfeed review transfer LINE OTHER", err)
+	}
+	return err
 }
 
 func withPayee(p *string, cmd *cobra.Command) *cobra.Command {
@@ -266,7 +280,7 @@ proposes.`,
 			}
 			en, err := s.Transfer(ctx, actor(), d)
 			if err != nil {
-				return err
+				return flagHint(err)
 			}
 			_, err = fmt.Fprintf(e.stdout, "Transfer entry %d: %s %s → %s.\n", en.ID, en.Splits[1].Amount, en.Splits[0].AccountName, en.Splits[1].AccountName)
 			return err

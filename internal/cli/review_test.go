@@ -80,7 +80,7 @@ func TestReviewLearnsFromConfirmedDecisions(t *testing.T) {
 		t.Errorf("review add x12: exit %d, %s", code, errOut)
 	}
 	code, _, errOut = bankfeedIn(t, dir, "review", "add", "4")
-	if code != exitFailure || !strings.Contains(errOut, "category: required to add line 4 (review proposes no category)") {
+	if code != exitFailure || !strings.Contains(errOut, "category: required to add line 4 (review proposes no category); give --category ACCOUNT") {
 		t.Errorf("review add 4 without a category: exit %d, %s", code, errOut)
 	}
 	code, _, errOut = bankfeedIn(t, dir, "entry", "add", "--date", "2026-13-01", "--account", "Assets:Nope", "--amount", "x", "--category", "Expenses:A")
