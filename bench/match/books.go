@@ -32,11 +32,12 @@ type line struct {
 	first match.Day
 
 	// metrics
-	planned bool   // its first plan was scored for category
-	hadTrue bool   // a Batch offered it its true open entry
-	autoOK  bool   // auto-matched to its true entry
-	touched bool   // the user decided about it
-	by      string // who linked it: "auto", "suggested" (the user confirmed the engine's suggestion), "user"
+	planned bool      // its first plan was scored for category
+	hadTrue bool      // a Batch offered it its true open entry
+	autoOK  bool      // auto-matched to its true entry
+	touched bool      // the user decided about it
+	by      string    // who linked it: "auto", "suggested" (the user confirmed the engine's suggestion), "user"
+	booked  match.Day // the day it was linked
 }
 
 // split is a bank-side split of an entry: the leg of an entry in a feed
@@ -72,6 +73,7 @@ type Books struct {
 	labeler match.Labeler
 	pairs   map[[2]int64]bool // account pairs whose transfers the user confirmed
 	nextKey int64
+	today   match.Day // the day of the round under way
 
 	// the user's side
 	typed     map[int]bool      // manual entries typed, by index
@@ -222,13 +224,14 @@ func (b *Books) batch(t match.Day, ds []match.Delivery) *match.Batch {
 const provisionalDays = 30
 
 // provisional are the lines booked without review that no one confirmed
-// since (an auto-add, a leg of an auto-paired transfer), dated within
-// provisionalDays of t, in creation order.
+// since (an auto-add, a leg of an auto-paired transfer), booked within
+// provisionalDays of t (as internal/review counts: from the booking, not
+// the bank's date), in creation order.
 func (b *Books) provisional(t match.Day) []*line {
 	var out []*line
 	for _, k := range b.order {
 		l := b.lines[k]
-		if l.by != "auto" || l.touched || l.Day < t-provisionalDays || (l.state != stAdded && l.state != stMatched) {
+		if l.by != "auto" || l.touched || l.booked < t-provisionalDays || (l.state != stAdded && l.state != stMatched) {
 			continue
 		}
 		if s := b.splits[l.split]; s != nil && !b.entries[s.entry].removed {
@@ -265,6 +268,7 @@ func (b *Books) openSplits() []*split {
 // round delivers the bundles of day t, asks the engine and applies its
 // plan. It returns how many merges the plan made.
 func (b *Books) round(t match.Day, bundles []Bundle) int {
+	b.today = t
 	var ds []match.Delivery
 	for _, bu := range bundles {
 		ds = append(ds, b.deliver(t, bu))
@@ -431,6 +435,7 @@ func (b *Books) link(l *line, s *split, by string) {
 	s.line = l.Key
 	l.split = s.Key
 	l.by = by
+	l.booked = b.today
 }
 
 // unlink undoes a line's link: an entry made from it alone goes; a split

@@ -262,16 +262,18 @@ func (r *round) run(ctx context.Context, s *Service, accounts []bankfeed.Account
 	return r.flush(ctx)
 }
 
-// provisionalDays is how far back lines booked without review may still be
-// claimed by an entry a person types.
+// provisionalDays is how long a line booked without review may still be
+// claimed by an entry a person types: counted from the day bankfeed booked
+// it, not from the bank's date, so that a monthly statement's early lines
+// (a month old when they arrive) get the same 30 days as a daily feed's.
 const provisionalDays = 30
 
 // provisional adds to the batch the lines booked without review in the
 // last 30 days, which an entry a person typed may claim (Batch.Provisional).
 func (r *round) provisional(ctx context.Context, want map[bankfeed.AccountID]bool, some bool, feeds []bankfeed.AccountID) (span, error) {
 	n := span{feeds: feeds}
-	today := r.tx.Now().Format(store.DateLayout)
-	lines, err := r.tx.ReviewLines(ctx, store.ReviewLineQuery{Provisional: true, From: shiftDate(today, -provisionalDays), To: today})
+	since := r.tx.Now().AddDate(0, 0, -provisionalDays)
+	lines, err := r.tx.ReviewLines(ctx, store.ReviewLineQuery{Provisional: true, BookedSince: since})
 	if err != nil {
 		return n, err
 	}

@@ -363,3 +363,32 @@ func TestTypedEntryClaimsAnAutoAddedLine(t *testing.T) {
 		t.Fatalf("audit of the replacement: %+v", log)
 	}
 }
+
+// TestTypedEntryClaimsALineOfAMonthOldStatement: a monthly statement's
+// early lines are a month old when they arrive; one auto-added today is
+// still claimed by the entry a person types for it, as a daily feed's is
+// (the 30 days run from the day bankfeed booked the line).
+func TestTypedEntryClaimsALineOfAMonthOldStatement(t *testing.T) {
+	f := newFixture(t)
+	f.s = review.New(f.db, func(ctx context.Context, tx *store.Tx) (match.Labeler, func(string) string, error) {
+		return coffeeRule{}, nil, nil
+	}, strings.ToUpper)
+	f.load(statement("1001", "2026-01-01", "2026-01-31", txn{"M1", "2026-01-10", "-6.75", "BLUE BOTTLE COFFEE"}))
+	if st := f.states(); st["M1"] != "added" {
+		t.Fatalf("M1 %q, want added by the rule", st["M1"])
+	}
+	es, _ := f.db.Entries(f.ctx, bankfeed.EntryFilter{})
+	if len(es) != 1 {
+		t.Fatalf("entries %+v, want the one the rule made", es)
+	}
+	typed := &bankfeed.Entry{Date: "2026-01-09", Payee: "Blue Bottle", Splits: []bankfeed.Split{
+		{AccountName: es[0].Splits[0].AccountName, Amount: bankfeed.MustDecimal("-6.75")},
+		{AccountName: "Expenses:Client meals", Amount: bankfeed.MustDecimal("6.75")}}}
+	if err := f.s.AddEntry(f.ctx, "ann", typed); err != nil {
+		t.Fatal(err)
+	}
+	es, _ = f.db.Entries(f.ctx, bankfeed.EntryFilter{})
+	if len(es) != 1 || es[0].ID != typed.ID || len(es[0].Splits[0].Lines) != 1 {
+		t.Fatalf("entries after typing: %+v, want only the typed one, linked (no duplicate)", es)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bankfeed/bankfeed"
 )
@@ -50,9 +51,10 @@ type ReviewLineQuery struct {
 	// Open: the lines For Review, dated within [From, To] when given.
 	Open bool
 	// Provisional: the lines booked without review (auto-added or an
-	// auto-paired transfer's leg) that no person has confirmed, dated
-	// within [From, To].
+	// auto-paired transfer's leg) that no person has confirmed, booked at
+	// or after BookedSince (whatever their bank date).
 	Provisional bool
+	BookedSince time.Time
 }
 
 const reviewLineSelect = `SELECT l.id, l.account_id, COALESCE(l.import_id, 0), l.fitid, l.posted_on, l.amount, COALESCE(l.amount_minor, 0), l.currency,
@@ -74,8 +76,8 @@ func (tx *Tx) ReviewLines(ctx context.Context, q ReviewLineQuery) ([]*ReviewLine
 			args = []any{q.From, q.To}
 		}
 	case q.Provisional:
-		where = `r.state = 'added' AND r.auto = 1 AND l.posted_on >= ? AND l.posted_on <= ?`
-		args = []any{q.From, q.To}
+		where = `r.state = 'added' AND r.auto = 1 AND r.decided_at >= ?`
+		args = []any{formatTime(q.BookedSince)}
 	case len(q.Accounts) > 0 && q.PendingOnly:
 		where = `l.account_id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(q.Accounts)), ", ") + `) AND l.pending = 1 AND r.state = 'review'`
 		for _, a := range q.Accounts {
