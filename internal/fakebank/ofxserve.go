@@ -486,7 +486,7 @@ func (s *Server) buildStatement(x *exchange, u *User, a *Account, sr *ofx.Statem
 		x.rec.Windows = append(x.rec.Windows, a.ID+" "+from.String()+" "+to.String())
 		st.Start, st.End = instant(start), instant(end)
 		if !to.Before(from) {
-			txns = slices.Clone(s.book.Transactions(in, a, from, to))
+			txns = s.book.Transactions(in, a, from, to) // new on each call: the faults below may change it
 		}
 		if txns == nil {
 			txns = []ofx.Transaction{}

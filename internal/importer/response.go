@@ -43,6 +43,11 @@ func (im *Importer) importResponse(ctx context.Context, tx *store.Tx, resp *ofx.
 			return nil, err
 		}
 	}
+	if w.forced != 0 {
+		if a := pr.accounts[accountKey(w.forced, nil)]; a != nil {
+			w.forcedAcct = a.stored // read in tx, which has written no account since
+		}
+	}
 	cl := &classifier{accounts: map[string]*classAccount{}, hint: w.lineHint}
 	for i := range msgs {
 		cl.handle(&msgs[i])

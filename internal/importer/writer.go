@@ -17,6 +17,9 @@ type writer struct {
 	importID bankfeed.ImportID
 	syncRun  *bankfeed.SyncRunID // the sync run that fetched the file, if one did
 	forced   bankfeed.AccountID
+	// forcedAcct is the forced account as read in the import's
+	// transaction, when it was; nil: read it.
+	forcedAcct *bankfeed.Account
 
 	insts    map[string]bankfeed.InstitutionID
 	accounts map[bankfeed.AccountID]*acctState
@@ -104,9 +107,12 @@ func (w *writer) account(ctx context.Context, info *stmtInfo) (*acctState, error
 	var acct *bankfeed.Account
 	created := false
 	if w.forced != 0 {
-		var err error
-		if acct, err = w.tx.Account(ctx, w.forced); err != nil {
-			return nil, err
+		acct = w.forcedAcct
+		if acct == nil {
+			var err error
+			if acct, err = w.tx.Account(ctx, w.forced); err != nil {
+				return nil, err
+			}
 		}
 	} else {
 		if info.Account.AcctID == "" {

@@ -16,13 +16,13 @@ const maxProlog = 64 << 10
 // walk reads an OFX document from r: its prolog (the OFX 1.x header, or the
 // XML declaration and <?OFX?> instruction) and its body, calling h for each
 // element. aggregates names the elements that hold other elements; any other
-// element with no text is transparent. It returns the header and the format
+// element with no text is transparent (aggregateNames makes the map). It returns the header and the format
 // (FormatSGML or FormatXML), or a *SyntaxError for a document that is not
 // OFX, cut short, or hostile.
-func walk(r io.Reader, opts Options, aggregates map[string]bool, h elementHandler) (Header, string, error) {
+func walk(r io.Reader, opts Options, aggregates map[string]aggrName, h elementHandler) (Header, string, error) {
 	opts = opts.withDefaults()
 	w := &warnings{max: opts.MaxWarnings}
-	s := newScanner(r, opts, aggregateNames(aggregates), w)
+	s := newScanner(r, opts, aggregates, w)
 	return s.walk(h)
 }
 
@@ -134,6 +134,7 @@ func (s *scanner) detectUTF16() error {
 	head := append([]byte(nil), b...)
 	s.r = transform.NewReader(io.MultiReader(bytes.NewReader(head), s.r), enc)
 	s.pos, s.end, s.eof, s.rerr = 0, 0, false, nil
+	s.whole = false // the decoded text is longer
 	return nil
 }
 

@@ -26,6 +26,8 @@ var requestAggregates = setOf(
 	"PROFMSGSRQV1", "PROFTRNRQ", "PROFRQ",
 )
 
+var requestAggregateNames = aggregateNames(requestAggregates)
+
 // ErrNotRequest is returned by ReadRequest for a document with no sign-on
 // request.
 var ErrNotRequest = errors.New("not an OFX request: no SONRQ")
@@ -36,7 +38,7 @@ var ErrNotRequest = errors.New("not an OFX request: no SONRQ")
 // skipped. A document cut short or hostile is a *SyntaxError.
 func ReadRequest(r io.Reader) (*Request, error) {
 	p := &requestParser{req: &Request{}}
-	hdr, format, err := walk(r, Options{}, requestAggregates, p)
+	hdr, format, err := walk(r, Options{}, requestAggregateNames, p)
 	if err != nil {
 		return nil, fmt.Errorf("read request: %w", err)
 	}

@@ -109,6 +109,9 @@ type scanner struct {
 	tagEnd    int64  // file offset just after the current start tag
 	lastLeaf  []byte // name of the last leaf, to skip its end tag quickly
 	closedOFX bool
+	// whole says buf was made to hold the whole input: it never grows
+	// until it is full.
+	whole bool
 	// raw hands values to the handler undecoded; the handler decodes what
 	// it keeps with text.decode.
 	raw bool
@@ -127,15 +130,27 @@ type scanner struct {
 }
 
 func newScanner(r io.Reader, opts Options, aggr map[string]aggrName, w *warnings) *scanner {
-	return &scanner{
+	s := &scanner{
 		r:    r,
-		buf:  make([]byte, firstChunk),
 		nl:   '\n',
 		opts: opts,
 		aggr: aggr,
 		text: textDecoder{warn: w},
 	}
+	size := firstChunk
+	if l, ok := r.(interface{ Len() int }); ok && l.Len() < maxWhole {
+		// The input is in memory and says how long it is: one window
+		// holds it all, with a byte to spare to see its end, so it is
+		// read once and never copied to a larger window.
+		size, s.whole = l.Len()+1, true
+	}
+	s.buf = make([]byte, size)
+	return s
 }
+
+// maxWhole bounds the input read into a window of its own size (see
+// scanner.whole); a longer one is read through a sliding window.
+const maxWhole = 8 << 20
 
 // offset returns the file offset of buf[i].
 func (s *scanner) offset(i int) int64 { return s.base + int64(i) }
@@ -176,7 +191,7 @@ func (s *scanner) fill() (bool, error) {
 		s.end = n
 		s.pos = 0
 	}
-	if s.end == len(s.buf) || len(s.buf) < readChunk && s.end > len(s.buf)/2 {
+	if s.end == len(s.buf) || !s.whole && len(s.buf) < readChunk && s.end > len(s.buf)/2 {
 		if s.end == len(s.buf) && len(s.buf) >= s.opts.MaxTokenBytes+readChunk {
 			return false, s.tooLong()
 		}

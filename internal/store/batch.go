@@ -257,7 +257,7 @@ func (db *DB) runSavepoint(tx *Tx, c batchCall) (r batchResult, broken error) {
 	// A fresh context for the savepoint's own statements: the call's may
 	// be what failed it.
 	bg := context.Background()
-	if _, err := tx.tx.ExecContext(bg, `SAVEPOINT batch_call`); err != nil {
+	if _, err := tx.q().ExecContext(bg, `SAVEPOINT batch_call`); err != nil {
 		return batchResult{err: db.d.wrap("savepoint", err)}, db.d.wrap("savepoint", err)
 	}
 	undo := func() {
@@ -279,7 +279,7 @@ func (db *DB) runSavepoint(tx *Tx, c batchCall) (r batchResult, broken error) {
 		undo()
 		return batchResult{err: err}, broken
 	}
-	if _, err := tx.tx.ExecContext(bg, `RELEASE batch_call`); err != nil {
+	if _, err := tx.q().ExecContext(bg, `RELEASE batch_call`); err != nil {
 		undo()
 		return batchResult{err: db.d.wrap("release savepoint", err)}, broken
 	}
