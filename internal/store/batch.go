@@ -21,11 +21,17 @@ const (
 
 // batchCall is one fn waiting for Batch's committer.
 type batchCall struct {
-	ctx   context.Context
-	fn    func(tx *Tx) error
-	done  chan batchResult
-	first bool // came through BatchFirst
+	ctx  context.Context
+	fn   func(tx *Tx) error
+	done chan batchResult
 }
+
+// The queues of Batch, BatchFirst and BatchNow.
+const (
+	queueSlow = iota
+	queueFirst
+	queueNow
+)
 
 type batchResult struct {
 	err   error
@@ -40,6 +46,7 @@ type batcher struct {
 	closed bool
 	calls  chan batchCall // slow calls
 	first  chan batchCall // quick calls, run before the slow ones
+	now    chan batchCall // calls a request waits on, run before the quick ones
 	wg     sync.WaitGroup
 }
 
@@ -59,20 +66,28 @@ type batcher struct {
 // says meanwhile; ctx is what fn's statements run under, and a fn whose ctx
 // is done before its turn does not run.
 func (db *DB) Batch(ctx context.Context, fn func(tx *Tx) error) error {
-	return db.batchCall(ctx, fn, false)
+	return db.batchCall(ctx, fn, queueSlow)
 }
 
 // BatchFirst is Batch for a quick fn that others wait for (taking a lease):
 // it goes into the next batch ahead of the calls of Batch.
 func (db *DB) BatchFirst(ctx context.Context, fn func(tx *Tx) error) error {
-	return db.batchCall(ctx, fn, true)
+	return db.batchCall(ctx, fn, queueFirst)
 }
 
-func (db *DB) batchCall(ctx context.Context, fn func(tx *Tx) error, first bool) error {
+// BatchNow is BatchFirst for a quick fn that something waits on right
+// now (a lease that lets a request go): it goes ahead of the calls of
+// BatchFirst, which many may make at once.
+func (db *DB) BatchNow(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.batchCall(ctx, fn, queueNow)
+}
+
+func (db *DB) batchCall(ctx context.Context, fn func(tx *Tx) error, queue int) error {
 	b := &db.batch
 	b.once.Do(func() {
 		b.calls = make(chan batchCall, maxBatch)
 		b.first = make(chan batchCall, maxBatch)
+		b.now = make(chan batchCall, maxBatch)
 		b.wg.Add(1)
 		go db.commitBatches()
 	})
@@ -81,10 +96,13 @@ func (db *DB) batchCall(ctx context.Context, fn func(tx *Tx) error, first bool) 
 		b.mu.RUnlock()
 		return fmt.Errorf("batch: %w", sql.ErrConnDone)
 	}
-	c := batchCall{ctx: ctx, fn: fn, done: make(chan batchResult, 1), first: first}
-	if first {
+	c := batchCall{ctx: ctx, fn: fn, done: make(chan batchResult, 1)}
+	switch queue {
+	case queueNow:
+		b.now <- c
+	case queueFirst:
 		b.first <- c
-	} else {
+	default:
 		b.calls <- c
 	}
 	b.mu.RUnlock()
@@ -103,6 +121,7 @@ func (db *DB) closeBatches() {
 	if !b.closed && b.calls != nil {
 		close(b.calls)
 		close(b.first)
+		close(b.now)
 	}
 	b.closed = true
 	b.mu.Unlock()
@@ -116,7 +135,7 @@ func (db *DB) closeBatches() {
 func (db *DB) commitBatches() {
 	b := &db.batch
 	defer b.wg.Done()
-	q := &batchQueue{first: b.first, calls: b.calls}
+	q := &batchQueue{now: b.now, first: b.first, calls: b.calls}
 	for {
 		c, ok := q.wait()
 		if !ok {
@@ -133,20 +152,25 @@ func (db *DB) commitBatches() {
 // batchQueue is the committer's side of Batch's channels; a channel is nil
 // once closed.
 type batchQueue struct {
-	first, calls chan batchCall
+	now, first, calls chan batchCall
 }
 
 // wait returns the next call, a quick one first, waiting for one; false
-// once both channels are closed and drained.
+// once the channels are closed and drained.
 func (q *batchQueue) wait() (batchCall, bool) {
-	for q.first != nil || q.calls != nil {
+	for q.now != nil || q.first != nil || q.calls != nil {
 		if c, ok := q.next(true); ok {
 			return c, true
 		}
-		if q.first == nil && q.calls == nil {
+		if q.now == nil && q.first == nil && q.calls == nil {
 			break
 		}
 		select {
+		case c, ok := <-q.now:
+			if ok {
+				return c, true
+			}
+			q.now = nil
 		case c, ok := <-q.first:
 			if ok {
 				return c, true
@@ -165,6 +189,9 @@ func (q *batchQueue) wait() (batchCall, bool) {
 // next returns a call already waiting, a quick one first, a slow one only
 // when slow is true.
 func (q *batchQueue) next(slow bool) (batchCall, bool) {
+	if c, ok := receive(&q.now); ok {
+		return c, true
+	}
 	if c, ok := receive(&q.first); ok {
 		return c, true
 	}
@@ -176,7 +203,7 @@ func (q *batchQueue) next(slow bool) (batchCall, bool) {
 
 // waiting reports whether a call waits.
 func (q *batchQueue) waiting() bool {
-	return q.first != nil && len(q.first) > 0 || q.calls != nil && len(q.calls) > 0
+	return len(q.now) > 0 || len(q.first) > 0 || len(q.calls) > 0
 }
 
 // receive takes a call from *ch if one is waiting, and sets *ch to nil when

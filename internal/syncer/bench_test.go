@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -91,6 +92,7 @@ func benchSync(b *testing.B, srv *fakebank.Server, bound time.Duration, daily bo
 			f.shift.Store(0)
 		}
 		f.http.CloseIdleConnections()
+		srv.ClearRequests()
 		stopProfile := profileTimed(b, daily)
 		b.StartTimer()
 		start := time.Now()
@@ -100,6 +102,7 @@ func benchSync(b *testing.B, srv *fakebank.Server, bound time.Duration, daily bo
 		stopProfile()
 		worst = max(worst, float64(took)/float64(bound))
 		f.check(b, runs, daily)
+		checkPolite(b, srv)
 		for _, r := range runs {
 			lines += r.New
 		}
@@ -255,6 +258,45 @@ func (f *benchFleet) check(b *testing.B, runs []*bankfeed.SyncRun, daily bool) {
 		}
 		if w := r.WindowEnd.Sub(r.WindowStart); w < want || w > want+time.Minute {
 			b.Fatalf("run %d: window of %v, want %v", r.ID, w, want)
+		}
+	}
+}
+
+// checkPolite makes sure, from fakebank's request log, that the sync asked
+// each account once and never had more than benchLimit requests at once at
+// an institution. A record's interval, from its arrival to its answer, is
+// within the client's; its duration is rounded to the millisecond, so a
+// millisecond is taken off its end.
+func checkPolite(b *testing.B, srv *fakebank.Server) {
+	type edge struct {
+		at   time.Time
+		step int
+	}
+	recs := srv.Requests(fakebank.Filter{Channel: fakebank.ChannelOFX})
+	if want := benchInstitutions * benchUsers * 2; len(recs) != want {
+		b.Fatalf("fakebank saw %d requests, want %d", len(recs), want)
+	}
+	edges := map[string][]edge{}
+	for _, r := range recs {
+		d, err := time.ParseDuration(r.Duration)
+		if err != nil {
+			b.Fatalf("request %d: duration %q: %v", r.Seq, r.Duration, err)
+		}
+		edges[r.Institution] = append(edges[r.Institution], edge{r.Time, 1},
+			edge{r.Time.Add(max(d-time.Millisecond, 0)), -1})
+	}
+	for in, es := range edges {
+		slices.SortFunc(es, func(x, y edge) int {
+			if c := x.at.Compare(y.at); c != 0 {
+				return c
+			}
+			return x.step - y.step // an end before a start at the same time
+		})
+		n := 0
+		for _, e := range es {
+			if n += e.step; n > benchLimit {
+				b.Fatalf("%s: %d requests at once at %s, limit %d", in, n, e.at.Format(time.RFC3339Nano), benchLimit)
+			}
 		}
 	}
 }

@@ -160,26 +160,42 @@ func (c *claims) drop(names ...string) {
 // check runs first in the transaction that takes the account: a reason it
 // gives (returned as *errPaused) takes nothing. The account is taken before
 // waiting for a slot, so that when a slot comes, the request goes with no
-// transaction in between.
+// transaction in between. A slot free in this process as the account is
+// taken is taken with it, in its transaction, ahead of the accounts that
+// will wait for one.
 func (s *Syncer) acquire(ctx context.Context, inst bankfeed.InstitutionID, acct bankfeed.AccountID,
 	check func(tx *store.Tx) (string, error)) (*held, error) {
 	h := &held{account: accountLease(acct)}
-	if err := s.takeAccount(ctx, h, check); err != nil {
-		return nil, err
-	}
 	sem := s.slots.sem(inst)
+	now := false
 	select {
 	case sem <- struct{}{}:
-	case <-ctx.Done():
-		s.releaseAlone(h)
-		s.claims.drop(h.account)
-		return nil, context.Cause(ctx)
+		now = true
+	default:
+	}
+	if err := s.takeAccount(ctx, h, check, inst, now); err != nil {
+		if now {
+			<-sem
+		}
+		return nil, err
+	}
+	if !now {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			s.releaseAlone(h)
+			s.claims.drop(h.account)
+			return nil, context.Cause(ctx)
+		}
 	}
 	var once sync.Once
 	free := func() { once.Do(func() { <-sem }) }
 	wait := 20 * time.Millisecond
 	for {
-		ok, err := s.takeSlot(ctx, inst, h)
+		ok, err := h.slot != "", error(nil)
+		if !ok {
+			ok, err = s.takeSlot(ctx, inst, h)
+		}
 		if err != nil {
 			free()
 			s.releaseAlone(h)
@@ -216,11 +232,28 @@ func (s *Syncer) acquire(ctx context.Context, inst bankfeed.InstitutionID, acct 
 }
 
 // takeAccount takes the account's lease, after check, in one transaction.
-func (s *Syncer) takeAccount(ctx context.Context, h *held, check func(tx *store.Tx) (string, error)) error {
+// withSlot says the caller holds one of the institution's slots in this
+// process: the transaction takes that slot's lease too (h.slot is set when
+// it did), and goes ahead of the others (BatchNow).
+func (s *Syncer) takeAccount(ctx context.Context, h *held, check func(tx *store.Tx) (string, error),
+	inst bankfeed.InstitutionID, withSlot bool) error {
 	if !s.claims.claim(h.account) {
 		return fmt.Errorf("%w (%s)", errBusy, s.holder)
 	}
-	err := s.db.BatchFirst(ctx, func(tx *store.Tx) error {
+	batch := s.db.BatchFirst
+	slot := ""
+	if withSlot {
+		batch = s.db.BatchNow
+		if name, leased := s.claimFreeSlot(inst); leased {
+			h.slot = name // no transaction needed for it
+		} else {
+			slot = name
+		}
+	}
+	var slotOK bool
+	var until time.Time
+	err := batch(ctx, func(tx *store.Tx) error {
+		slotOK = false // a batch may run this twice
 		if why, err := check(tx); err != nil || why != "" {
 			if err == nil {
 				err = &errPaused{why: why}
@@ -234,12 +267,44 @@ func (s *Syncer) takeAccount(ctx context.Context, h *held, check func(tx *store.
 		if !ok {
 			return fmt.Errorf("%w (%s)", errBusy, cur.Holder)
 		}
-		return nil
+		if slot != "" {
+			until = tx.Now().Add(s.opts.LeaseTTL)
+			slotOK, _, err = s.take(ctx, tx, slot)
+		}
+		return err
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		s.claims.drop(h.account)
+		if h.slot != "" {
+			s.claims.drop(h.slot)
+			h.slot = ""
+		}
+		if slot != "" {
+			s.claims.drop(slot)
+		}
+	case slotOK:
+		s.claims.setLeased(slot, until)
+		h.slot = slot
+	case slot != "":
+		s.claims.drop(slot) // another worker holds it: takeSlot tries the others
 	}
 	return err
+}
+
+// claimFreeSlot claims a slot of the institution no goroutine of this
+// process has, for a caller that holds one of its slots in this process;
+// leased says this process holds its lease already. "" when every slot is
+// claimed.
+func (s *Syncer) claimFreeSlot(inst bankfeed.InstitutionID) (name string, leased bool) {
+	fresh := s.db.Now().Add(s.opts.LeaseTTL / 2)
+	for k := range s.opts.InstitutionLimit {
+		name := slotLease(inst, k)
+		if claimed, leased := s.claims.claimSlot(name, fresh); claimed {
+			return name, leased
+		}
+	}
+	return "", false
 }
 
 // takeSlot takes a free slot of the institution: one whose lease this
