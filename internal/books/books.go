@@ -31,7 +31,7 @@ func ReviewService(db *store.DB) *review.Service {
 			return p
 		}, nil
 	}, rules.NormalizeDescriptor)
-	s.OnConfirmed(func(ctx context.Context, tx *store.Tx, actor string) error { return WriteLearned(ctx, db, tx) })
+	s.OnConfirmed(func(ctx context.Context, tx *store.Tx, actor string) (bool, error) { return WriteLearned(ctx, db, tx) })
 	return s
 }
 
@@ -96,15 +96,17 @@ func Learner(ctx context.Context, db *store.DB, tx *store.Tx) (*rules.Learner, e
 // proposed after 3 identical choices for a descriptor (disabled until a
 // person enables it). A rule already there keeps what a person set (enabled
 // or not); a learned rule follows its payee's new category. Each change is
-// in the audit log, by "bankfeed".
-func WriteLearned(ctx context.Context, db *store.DB, tx *store.Tx) error {
+// in the audit log, by "bankfeed". relabel reports a change to an enabled
+// rule, which labels lines another way from now on (a proposed rule is
+// disabled and changes nothing until a person enables it).
+func WriteLearned(ctx context.Context, db *store.DB, tx *store.Tx) (relabel bool, err error) {
 	l, err := Learner(ctx, db, tx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	recs, err := tx.Rules(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	byName := map[string]*store.RuleRecord{}
 	for _, r := range recs {
@@ -117,22 +119,24 @@ func WriteLearned(ctx context.Context, db *store.DB, tx *store.Tx) error {
 		case old == nil:
 			rec := &store.RuleRecord{Name: r.Name, Stage: r.Stage, Enabled: r.Enabled, Origin: r.Origin, Definition: def}
 			if err := tx.AddRule(ctx, rec); err != nil {
-				return err
+				return false, err
 			}
 			if err := auditRule(ctx, tx, "rule.learn", rec); err != nil {
-				return err
+				return false, err
 			}
+			relabel = relabel || rec.Enabled
 		case old.Origin == rules.OriginLearned && old.Definition != def:
 			old.Definition = def
 			if err := tx.UpdateRule(ctx, old); err != nil {
-				return err
+				return false, err
 			}
 			if err := auditRule(ctx, tx, "rule.relearn", old); err != nil {
-				return err
+				return false, err
 			}
+			relabel = relabel || old.Enabled
 		}
 	}
-	return nil
+	return relabel, nil
 }
 
 func auditRule(ctx context.Context, tx *store.Tx, action string, r *store.RuleRecord) error {

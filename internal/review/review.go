@@ -35,21 +35,36 @@ type Service struct {
 	// normalize keys the learned payee aliases by descriptor.
 	normalize func(text string) string
 	// learned runs after each confirmed decision, in its transaction:
-	// what it taught is written down (learned and proposed rules).
-	learned func(ctx context.Context, tx *store.Tx, actor string) error
+	// what it taught is written down (learned and proposed rules). It
+	// reports whether that changes how lines are labelled.
+	learned func(ctx context.Context, tx *store.Tx, actor string) (relabel bool, err error)
 }
 
 // OnConfirmed sets what runs after each confirmed decision (an add or a
-// match by a person), in its transaction.
-func (s *Service) OnConfirmed(f func(ctx context.Context, tx *store.Tx, actor string) error) {
+// match by a person), in its transaction. f reports whether what the
+// decision taught changes how lines are labelled (a learned rule added, or
+// given another category): then the lines still For Review are planned
+// again at once, in the same transaction.
+func (s *Service) OnConfirmed(f func(ctx context.Context, tx *store.Tx, actor string) (relabel bool, err error)) {
 	s.learned = f
 }
 
+// confirmed runs what a person's confirmed decision teaches. When it
+// taught a rule, the open queue is planned again as a sync plans it: a
+// line the engine is now sure of is added (or matched, or excluded) by
+// "bankfeed", with its audit entry, and the others get fresh proposals,
+// so a payee's other lines waiting For Review follow the rule at once
+// rather than at the next sync. A line a person put back For Review keeps
+// waiting for that person (heldByPerson).
 func (s *Service) confirmed(ctx context.Context, tx *store.Tx, actor string) error {
 	if s.learned == nil {
 		return nil
 	}
-	return s.learned(ctx, tx, actor)
+	relabel, err := s.learned(ctx, tx, actor)
+	if err != nil || !relabel {
+		return err
+	}
+	return s.Rematch(ctx, tx, nil)
 }
 
 // New returns the review service. labels may be nil (no rules, no
