@@ -258,6 +258,11 @@ func (p *respParser) close(name []byte) error {
 	return err
 }
 
+var (
+	stmttrnTag  = []byte("<STMTTRN>")
+	tranListEnd = []byte("</BANKTRANLIST>")
+)
+
 func (p *respParser) endTransaction() error {
 	t, st := &p.txn, p.stmt
 	p.txnAt = 0
@@ -287,6 +292,11 @@ func (p *respParser) endTransaction() error {
 		}
 	}
 	if p.keep {
+		if st.Transactions == nil && t.Kind == "STMTTRN" {
+			// The list's length, when the rest of the input is at hand,
+			// so that it is not grown one doubling at a time.
+			st.Transactions = make([]Transaction, 0, 1+p.sc.countAhead(stmttrnTag, tranListEnd))
+		}
 		st.Transactions = append(st.Transactions, *t)
 	}
 	return nil

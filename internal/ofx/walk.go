@@ -216,6 +216,20 @@ func (s *scanner) fill() (bool, error) {
 	}
 }
 
+// countAhead counts tag in what is left of the input, up to end when it is
+// there, when the whole input is at hand (see whole); else 0. It is an
+// estimate: tags in other letter cases, or in values, are not told apart.
+func (s *scanner) countAhead(tag, end []byte) int {
+	if !s.whole {
+		return 0
+	}
+	rest := s.buf[s.pos:s.end]
+	if i := bytes.Index(rest, end); i >= 0 {
+		rest = rest[:i]
+	}
+	return bytes.Count(rest, tag)
+}
+
 // ensure makes buf[s.pos:s.pos+n] available if the input has it.
 func (s *scanner) ensure(n int) error {
 	for s.end-s.pos < n {

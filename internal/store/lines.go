@@ -385,8 +385,14 @@ func (ls *lookupStmts) lookup(ctx context.Context, tx prepQuerier, d *dialect, a
 			ls.aliases[accountID] = aliases
 		}
 	}
-	if ls.args == nil {
-		ls.args = make([]any, 1+aliasLookupBatch)
+	if need := 1 + min(len(ids), aliasLookupBatch); len(ls.args) < need {
+		// Room for the largest lookup size this list needs, not more:
+		// a daily statement's dozen ids bind 16.
+		i := 0
+		for lookupSizes[i] < need-1 {
+			i++
+		}
+		ls.args = make([]any, 1+lookupSizes[i])
 	}
 	ls.args[0] = int64(accountID)
 	for start := 0; start < len(ids); {

@@ -177,7 +177,25 @@ func xmlEscape(s string) string { return xmlEscaper.Replace(s) }
 // readBody reads up to limit+1 bytes of the answer, so that a longer one is
 // seen to be longer.
 func readBody(resp *http.Response, limit int64) ([]byte, error) {
-	return io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	r := io.LimitReader(resp.Body, limit+1)
+	if n := resp.ContentLength; n > 0 && n <= limit {
+		// Read into a buffer of the announced size, with a byte to spare
+		// to see the end, rather than one grown as the answer comes.
+		b := make([]byte, 0, n+1)
+		for len(b) < cap(b) {
+			m, err := r.Read(b[len(b):cap(b)])
+			b = b[:len(b)+m]
+			if errors.Is(err, io.EOF) {
+				return b, nil
+			}
+			if err != nil {
+				return b, err
+			}
+		}
+		rest, err := io.ReadAll(r) // longer than it said
+		return append(b, rest...), err
+	}
+	return io.ReadAll(r)
 }
 
 // tracer times an exchange's phases and keeps the TLS handshake's error,
