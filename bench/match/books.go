@@ -69,7 +69,7 @@ type Books struct {
 	ids     map[int64]map[string][]int64 // account → id → lines holding it
 	splits  map[int64]*split
 	entries []*entry
-	learner *rules.Learner
+	learner learner
 	labeler match.Labeler
 	pairs   map[[2]int64]bool // account pairs whose transfers the user confirmed
 	nextKey int64
@@ -85,20 +85,49 @@ type Books struct {
 // NewBooks returns empty books for world w, recording into m.
 func NewBooks(w *World, m *Metrics) *Books {
 	b := &Books{
-		w:       w,
-		lines:   map[int64]*line{},
-		ids:     map[int64]map[string][]int64{},
-		splits:  map[int64]*split{},
-		learner: rules.NewLearner(),
-		pairs:   map[[2]int64]bool{},
-		m:       m,
+		w:      w,
+		lines:  map[int64]*line{},
+		ids:    map[int64]map[string][]int64{},
+		splits: map[int64]*split{},
+		pairs:  map[[2]int64]bool{},
+		m:      m,
 
 		typed:     map[int]bool{},
 		arrived:   map[int]match.Day{},
 		confirmed: map[string]int{},
 	}
-	b.labeler = &rules.Labeler{Learner: b.learner, AccountName: accountName}
+	b.learner = learner{Learner: rules.NewLearner(), b: b}
+	b.labeler = &rules.Labeler{Learner: b.learner.Learner, AccountName: accountName}
 	return b
+}
+
+// learner is the Learner the person's confirmations teach. A confirmation
+// that changes the learned category rules (a payee's category settled by
+// CategoryVotes of its last votes, or changed) plans the open queue again
+// at once, as internal/review does after a decision whose learned rule
+// the store writes down (books.WriteLearned): the payee's other lines
+// waiting in the queue are added by it, not at the next round.
+type learner struct {
+	*rules.Learner
+	b *Books
+}
+
+// Confirm learns from one confirmed decision. Only the decision's payee
+// can change its learned category.
+func (l learner) Confirm(c rules.Confirmation) {
+	before, had := l.Category(c.Payee)
+	l.Learner.Confirm(c)
+	if after, has := l.Category(c.Payee); has != had || after != before {
+		l.b.replan()
+	}
+}
+
+// replan runs the engine over the open queue (the lines For Review and
+// those booked without review that an entry may still claim) on the day
+// of the round under way, with no delivery: the round a sync runs, and
+// the one internal/review runs after a decision that taught a rule.
+func (b *Books) replan() {
+	b.round(b.today, nil)
 }
 
 func (b *Books) key() int64 { b.nextKey++; return b.nextKey }
