@@ -32,6 +32,7 @@ func (im *Importer) importResponse(ctx context.Context, tx *store.Tx, resp *ofx.
 		return nil, err
 	}
 	msgs := responseMessages(resp)
+	w.lineHint, w.hintExact = 0, true
 	for _, m := range msgs {
 		w.lineHint += len(m.lines)
 	}

@@ -32,6 +32,9 @@ type writer struct {
 
 	line     bankfeed.Line // reused for every new line
 	lineHint int           // lines the file may hold, from its size
+	// hintExact says lineHint is the count of the lines that come (a
+	// response read whole), not a guess from the size.
+	hintExact bool
 
 	// review: collect what each statement delivered (Options.Review).
 	review    bool
@@ -148,6 +151,9 @@ func (w *writer) account(ctx context.Context, info *stmtInfo) (*acctState, error
 	lw, err := w.tx.NewLineWriter(ctx, acct.ID, &w.importID, w.syncRun)
 	if err != nil {
 		return nil, err
+	}
+	if w.hintExact {
+		lw.Grow(w.lineHint)
 	}
 	a := &acctState{acct: acct, created: created, lw: lw}
 	w.accounts[acct.ID] = a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,6 +126,14 @@ func (w *LineWriter) Add(ctx context.Context, l *bankfeed.Line) error {
 		}
 	}
 	return nil
+}
+
+// Grow makes room for n lines queued at once (at most a batch), so that a
+// writer told how many lines come does not grow its queue as they come.
+func (w *LineWriter) Grow(n int) {
+	if n = min(n, lineBatch); cap(w.lean) < n {
+		w.lean = slices.Grow(w.lean, n-len(w.lean))
+	}
 }
 
 // Flush writes every queued line and alias.
