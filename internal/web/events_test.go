@@ -53,7 +53,9 @@ func TestEventsStreamSyncProgress(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if _, err := w.sy.Sync(ctx, maple.ID, true); err != nil {
+		// The sync has its own context: the stream's is cancelled once
+		// every account reported, which may be before the sync returns.
+		if _, err := w.sy.Sync(t.Context(), maple.ID, true); err != nil {
 			t.Errorf("sync: %v", err)
 		}
 	}()
@@ -94,8 +96,8 @@ func TestEventsStreamSyncProgress(t *testing.T) {
 			}
 		}
 	}
-	cancel()
 	<-done
+	cancel()
 	if finished != accounts {
 		t.Fatalf("%d of %d accounts reported done; stream:\n%s", finished, accounts, raw.String())
 	}
