@@ -113,6 +113,29 @@ func TestLearnedRuleActsOnTheQueueAtOnce(t *testing.T) {
 	if n := len(entries); n != 4 {
 		t.Errorf("entries: %d, want 4 (B1, B3, B4 by the person, B5 by the rule)", n)
 	}
+
+	// The person goes on down the statement (or adds the payee's lines
+	// in bulk): adding B5 as the rule did is their decision now, not a
+	// conflict; adding it another way still asks for an undo first.
+	if _, err := s.Add(ctx, "ann", review.Decision{Line: b5.LineID, Payee: "Blue Bottle", Category: "Expenses:Office"}); bankfeed.ErrorCodeOf(err) != bankfeed.EConflict {
+		t.Errorf("add B5 to another category: %v, want a conflict", err)
+	}
+	e, err := s.Add(ctx, "ann", review.Decision{Line: b5.LineID, Payee: "Blue Bottle", Category: "Expenses:Meals"})
+	if err != nil {
+		t.Fatalf("add B5 as the rule did: %v", err)
+	}
+	if e.ID != *b5.EntryID {
+		t.Errorf("add B5 gave entry %d, want the rule's %d", e.ID, *b5.EntryID)
+	}
+	if b5 := reviews()["B5"]; b5.State != bankfeed.ReviewAdded || b5.Auto || b5.DecidedBy != "ann" {
+		t.Errorf("B5 after the person's add %+v, want added by ann", b5.Review)
+	}
+	if log, _ := db.AuditLog(ctx, store.AuditFilter{Subject: fmt.Sprintf("line %d", b5.LineID)}); len(log) != 2 || log[0].Action != "review.add" || log[0].Actor != "ann" {
+		t.Errorf("audit of B5 %+v, want review.auto_add by %s, then review.add by ann", log, review.Auto)
+	}
+	if entries, _ := db.Entries(ctx, bankfeed.EntryFilter{}); len(entries) != 4 {
+		t.Errorf("entries after the person's add of B5: %d, want still 4", len(entries))
+	}
 }
 
 // TestWriteLearnedReportsRelabel: WriteLearned says whether what it wrote

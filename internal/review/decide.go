@@ -232,10 +232,15 @@ func decide(ctx context.Context, tx *store.Tx, rv *bankfeed.Review, state bankfe
 }
 
 // Add adds a line to the books as a new entry, with the category (or
-// splits) given, else the one review proposed.
+// splits) given, else the one review proposed. A line bankfeed added on its
+// own as the person asks (confirmAdded) is theirs from then on.
 func (s *Service) Add(ctx context.Context, actor string, d Decision) (*bankfeed.Entry, error) {
 	var e *bankfeed.Entry
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if e, err = s.confirmAdded(ctx, tx, actor, d); err != nil || e != nil {
+			return err
+		}
 		l, rv, err := pending(ctx, tx, d.Line)
 		if err != nil {
 			return err
@@ -266,6 +271,69 @@ func (s *Service) Add(ctx context.Context, actor string, d Decision) (*bankfeed.
 		return s.confirmed(ctx, tx, actor)
 	})
 	return e, err
+}
+
+// confirmAdded takes a person's add of a line that bankfeed added without
+// review as their confirmation, when the entry made is what they ask for:
+// the same category (or splits), and the payee and memo they give, if
+// any. This happens when a decision teaches a rule that adds the payee's
+// other waiting lines at once, while the person adds them one by one (or
+// in bulk) with the same category. The line is then the person's decision,
+// with its audit entry, and learning counts it; the entry stays. It
+// returns nil for any other line, which Add decides as usual.
+func (s *Service) confirmAdded(ctx context.Context, tx *store.Tx, actor string, d Decision) (*bankfeed.Entry, error) {
+	rv, err := tx.Review(ctx, d.Line)
+	if err != nil || rv.State != bankfeed.ReviewAdded || !rv.Auto || rv.EntryID == nil {
+		return nil, nil // Add reads it again and says what is wrong
+	}
+	e, err := tx.Entry(ctx, *rv.EntryID)
+	if bankfeed.ErrorCodeOf(err) == bankfeed.ENotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if e.Origin != bankfeed.OriginRule || !asked(e, d, rv.Category) {
+		return nil, nil
+	}
+	l, err := reviewLine(ctx, tx, d.Line)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.learnAlias(ctx, tx, l, d.Payee); err != nil {
+		return nil, err
+	}
+	if err := decide(ctx, tx, rv, bankfeed.ReviewAdded, actor, "review.add", map[string]any{"entry": e.ID, "payee": e.Payee, "added_by": Auto}); err != nil {
+		return nil, err
+	}
+	return e, s.confirmed(ctx, tx, actor)
+}
+
+// asked reports whether entry e, made from one line, is the add a person
+// asks for in d (category "" for the one proposed): its category sides are
+// d's splits, or the one category; its payee and memo are d's when given.
+func asked(e *bankfeed.Entry, d Decision, proposed string) bool {
+	if (d.Payee != "" && d.Payee != e.Payee) || (d.Memo != "" && d.Memo != e.Memo) {
+		return false
+	}
+	var cats []bankfeed.Split // the sides no line is linked to
+	for _, sp := range e.Splits {
+		if len(sp.Lines) == 0 {
+			cats = append(cats, sp)
+		}
+	}
+	if len(d.Splits) > 0 {
+		if len(cats) != len(d.Splits) {
+			return false
+		}
+		for i, c := range d.Splits {
+			if cats[i].AccountName != c.Account || !cats[i].Amount.Equal(c.Amount) {
+				return false
+			}
+		}
+		return true
+	}
+	return len(cats) == 1 && cats[0].AccountName == first(d.Category, proposed)
 }
 
 // Match links a line to an entry already in the books: the split of that
