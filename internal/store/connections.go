@@ -272,23 +272,58 @@ func connections(ctx context.Context, q querier, d *dialect, f ConnectionFilter)
 	if len(out) == 0 {
 		return out, nil
 	}
-	rows, err = q.QueryContext(ctx, d.rebind(`SELECT connection_id, account_id, kind, bank_id, number, type, descr, enabled
+	rows, err = q.QueryContext(ctx, d.rebind(`SELECT `+connectionAccountColumns+`
 		FROM connection_accounts WHERE connection_id IN (SELECT id FROM connections`+where+`) ORDER BY connection_id, account_id`), args...)
 	if err != nil {
 		return nil, d.wrap("list connection accounts", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var ca bankfeed.ConnectionAccount
-		if err := rows.Scan(&ca.ConnectionID, &ca.AccountID, &ca.Kind, &ca.BankID, &ca.Number, &ca.Type, &ca.Desc,
-			&ca.Enabled); err != nil {
+		ca, err := scanConnectionAccount(rows)
+		if err != nil {
 			return nil, d.wrap("list connection accounts", err)
 		}
 		if c := byID[ca.ConnectionID]; c != nil {
-			c.Accounts = append(c.Accounts, &ca)
+			c.Accounts = append(c.Accounts, ca)
 		}
 	}
 	return out, d.wrap("list connection accounts", rows.Err())
+}
+
+const connectionAccountColumns = `connection_id, account_id, kind, bank_id, number, type, descr, enabled`
+
+func scanConnectionAccount(rows *sql.Rows) (*bankfeed.ConnectionAccount, error) {
+	var ca bankfeed.ConnectionAccount
+	err := rows.Scan(&ca.ConnectionID, &ca.AccountID, &ca.Kind, &ca.BankID, &ca.Number, &ca.Type, &ca.Desc, &ca.Enabled)
+	return &ca, err
+}
+
+// connectionAccounts returns the accounts of connection id, by account.
+func connectionAccounts(ctx context.Context, q querier, d *dialect, id bankfeed.ConnectionID) ([]*bankfeed.ConnectionAccount, error) {
+	rows, err := q.QueryContext(ctx, d.rebind(`SELECT `+connectionAccountColumns+`
+		FROM connection_accounts WHERE connection_id = ? ORDER BY account_id`), id)
+	if err != nil {
+		return nil, d.wrap("list connection accounts", err)
+	}
+	defer rows.Close()
+	out := []*bankfeed.ConnectionAccount{}
+	for rows.Next() {
+		ca, err := scanConnectionAccount(rows)
+		if err != nil {
+			return nil, d.wrap("list connection accounts", err)
+		}
+		out = append(out, ca)
+	}
+	return out, d.wrap("list connection accounts", rows.Err())
+}
+
+// qualify prefixes each column of a list with prefix (a table's alias).
+func qualify(prefix, columns string) string {
+	cs := strings.Split(columns, ",")
+	for i, c := range cs {
+		cs[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(cs, ", ")
 }
 
 // Connection returns the connection with id, with its accounts.

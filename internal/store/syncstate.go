@@ -167,45 +167,68 @@ func (db *DB) Gate(ctx context.Context, conn bankfeed.ConnectionID, inst bankfee
 
 // gateQuery reads a connection's standing and its institution's circuit in
 // one row, each part NULL when it has none.
-const gateQuery = `SELECT c.state, c.next_attempt_at, ic.state, ic.failure_class, ic.reason, ic.failures,
-	ic.opened_at, ic.next_probe_at, ic.updated_at
+const gateQuery = `SELECT c.state, c.next_attempt_at, ` + nullCircuitColumns + `
 	FROM (SELECT 1 AS one) one
 	LEFT JOIN connections c ON c.id = ?
 	LEFT JOIN institution_circuits ic ON ic.institution_id = ?`
 
 func scanGate(row *sql.Row, d *dialect, conn bankfeed.ConnectionID, inst bankfeed.InstitutionID) (*Gate, error) {
-	var st, next, cstate, class, reason, opened, probe, updated sql.NullString
-	var failures sql.NullInt64
-	if err := row.Scan(&st, &next, &cstate, &class, &reason, &failures, &opened, &probe, &updated); err != nil {
+	var st, next sql.NullString
+	var nc nullCircuit
+	if err := row.Scan(append([]any{&st, &next}, nc.dest()...)...); err != nil {
 		return nil, d.wrap("read gate", err)
 	}
-	cir := &bankfeed.Circuit{InstitutionID: inst}
-	g := &Gate{Circuit: cir}
-	if cstate.Valid {
-		cir.Open = cstate.String == "open"
-		cir.Class = bankfeed.FailureClass(class.String)
-		cir.Reason = reason.String
-		cir.Failures = int(failures.Int64)
-		var err error
-		if cir.OpenedAt, err = scanTime(opened); err != nil {
-			return nil, fmt.Errorf("read circuit %d: opened at: %w", inst, err)
-		}
-		if cir.NextProbeAt, err = scanTime(probe); err != nil {
-			return nil, fmt.Errorf("read circuit %d: next probe: %w", inst, err)
-		}
-		if cir.UpdatedAt, err = scanTime(updated); err != nil {
-			return nil, fmt.Errorf("read circuit %d: updated at: %w", inst, err)
-		}
+	cir, err := nc.circuit(inst)
+	if err != nil {
+		return nil, err
 	}
+	g := &Gate{Circuit: cir}
 	if !st.Valid {
 		return g, nil // the connection is gone
 	}
-	var err error
 	if g.Next, err = scanTime(next); err != nil {
 		return nil, fmt.Errorf("read connection %d: next attempt: %w", conn, err)
 	}
 	g.Found, g.State = true, bankfeed.ConnectionState(st.String)
 	return g, nil
+}
+
+// nullCircuit is a circuit read through an outer join: every column NULL
+// when the institution has none.
+type nullCircuit struct {
+	state, class, reason, opened, probe, updated sql.NullString
+	failures                                     sql.NullInt64
+}
+
+// nullCircuitColumns are the columns nullCircuit scans, of the joined
+// institution_circuits ic.
+const nullCircuitColumns = `ic.state, ic.failure_class, ic.reason, ic.failures, ic.opened_at, ic.next_probe_at, ic.updated_at`
+
+func (n *nullCircuit) dest() []any {
+	return []any{&n.state, &n.class, &n.reason, &n.failures, &n.opened, &n.probe, &n.updated}
+}
+
+// circuit is the institution's circuit; a closed one when it has none.
+func (n *nullCircuit) circuit(inst bankfeed.InstitutionID) (*bankfeed.Circuit, error) {
+	cir := &bankfeed.Circuit{InstitutionID: inst}
+	if !n.state.Valid {
+		return cir, nil
+	}
+	cir.Open = n.state.String == "open"
+	cir.Class = bankfeed.FailureClass(n.class.String)
+	cir.Reason = n.reason.String
+	cir.Failures = int(n.failures.Int64)
+	var err error
+	if cir.OpenedAt, err = scanTime(n.opened); err != nil {
+		return nil, fmt.Errorf("read circuit %d: opened at: %w", inst, err)
+	}
+	if cir.NextProbeAt, err = scanTime(n.probe); err != nil {
+		return nil, fmt.Errorf("read circuit %d: next probe: %w", inst, err)
+	}
+	if cir.UpdatedAt, err = scanTime(n.updated); err != nil {
+		return nil, fmt.Errorf("read circuit %d: updated at: %w", inst, err)
+	}
+	return cir, nil
 }
 
 // SetCircuit records an institution's circuit; UpdatedAt is set.
@@ -348,21 +371,24 @@ func (db *DB) SyncStartRuns(ctx context.Context, id bankfeed.ConnectionID, limit
 func (db *DB) syncStart(ctx context.Context, id bankfeed.ConnectionID, limit int) (*SyncStart, error) {
 	var st SyncStart
 	err := db.view(ctx, func(tx cachedTx) error {
-		cs, err := connections(ctx, tx, db.d, ConnectionFilter{ID: id})
-		if err != nil {
-			return err
-		}
-		if len(cs) == 0 {
+		// The connection, its password and its institution's circuit
+		// in one statement, then its accounts.
+		var nc nullCircuit
+		c, err := scanConnection(scanWith{tx.QueryRowContext(ctx, db.d.rebind(syncStartQuery), id),
+			append([]any{&st.Sealed}, nc.dest()...)})
+		if errors.Is(err, sql.ErrNoRows) {
 			return bankfeed.Errorf(bankfeed.ENotFound, "no connection %d", id)
 		}
-		st.Connection = cs[0]
-		err = tx.QueryRowContext(ctx, db.d.rebind(`SELECT password_sealed FROM connections WHERE id = ?`), id).Scan(&st.Sealed)
 		if err != nil {
-			return db.d.wrap("read password", err)
+			return db.d.wrap("read connection", err)
 		}
-		if st.Circuit, err = circuit(ctx, tx, db.d, st.Connection.InstitutionID); err != nil {
+		if st.Circuit, err = nc.circuit(c.InstitutionID); err != nil {
 			return err
 		}
+		if c.Accounts, err = connectionAccounts(ctx, tx, db.d, id); err != nil {
+			return err
+		}
+		st.Connection = c
 		if limit <= 0 {
 			return nil
 		}
@@ -379,6 +405,20 @@ func (db *DB) syncStart(ctx context.Context, id bankfeed.ConnectionID, limit int
 	}
 	return &st, nil
 }
+
+// syncStartQuery reads a connection (scanConnection's columns), its sealed
+// password and its institution's circuit (nullCircuit's).
+var syncStartQuery = `SELECT ` + qualify("c.", connectionColumns) + `, c.password_sealed, ` + nullCircuitColumns + `
+	FROM connections c LEFT JOIN institution_circuits ic ON ic.institution_id = c.institution_id WHERE c.id = ?`
+
+// scanWith scans a row into the destinations its caller gives, then into
+// extra: more columns after those a scan function knows.
+type scanWith struct {
+	row   *sql.Row
+	extra []any
+}
+
+func (s scanWith) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }
 
 // Attempt is a sync run as the retry policy sees it.
 type Attempt struct {
