@@ -30,6 +30,25 @@ func statement(lines ...string) string {
 	return b.String()
 }
 
+// openStore opens an empty store whose clock says 2026-02-03.
+func openStore(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), t.TempDir(), store.Options{Now: func() time.Time { return time.Date(2026, 2, 3, 12, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// load imports a statement, reviewed by s.
+func load(t *testing.T, db *store.DB, s *review.Service, doc string) {
+	t.Helper()
+	if _, err := importer.New(db).Import(context.Background(), strings.NewReader(doc), "jan.ofx", int64(len(doc)), s.Options(importer.Options{})); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestLearnedRuleActsOnTheQueueAtOnce: a person adds a payee's lines of a
 // monthly statement one by one; the third agreeing decision teaches a
 // learned rule, and the payee's lines still waiting in the same statement
@@ -38,11 +57,7 @@ func statement(lines ...string) string {
 // with the rule's category proposed; another payee's line is left alone.
 func TestLearnedRuleActsOnTheQueueAtOnce(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, t.TempDir(), store.Options{Now: func() time.Time { return time.Date(2026, 2, 3, 12, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openStore(t)
 	s := books.ReviewService(db)
 	doc := statement(
 		"B1 20260105 -4.50 SQ *BLUE BOTTLE 0113 OAKLAND CA",
@@ -51,9 +66,7 @@ func TestLearnedRuleActsOnTheQueueAtOnce(t *testing.T) {
 		"B4 20260119 -4.75 SQ *BLUE BOTTLE 0113 OAKLAND CA",
 		"B5 20260126 -5.50 SQ *BLUE BOTTLE 0257 OAKLAND CA",
 		"W1 20260120 -60.00 CITY WATER")
-	if _, err := importer.New(db).Import(ctx, strings.NewReader(doc), "jan.ofx", int64(len(doc)), s.Options(importer.Options{})); err != nil {
-		t.Fatal(err)
-	}
+	load(t, db, s, doc)
 	reviews := func() map[string]*store.ReviewItem {
 		t.Helper()
 		items, err := db.Reviews(ctx, store.ReviewFilter{})
@@ -143,11 +156,7 @@ func TestLearnedRuleActsOnTheQueueAtOnce(t *testing.T) {
 // that only such a decision plans the queue again.
 func TestWriteLearnedReportsRelabel(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, t.TempDir(), store.Options{Now: func() time.Time { return time.Date(2026, 2, 3, 12, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openStore(t)
 	// A service that teaches nothing by itself: the test writes what the
 	// decisions taught, and reads what WriteLearned reports.
 	s := review.New(db, nil, nil)
@@ -164,9 +173,7 @@ func TestWriteLearnedReportsRelabel(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("C%d 202601%02d -%d.00 SQ *BLUE BOTTLE 0113 OAKLAND CA", i, i+2, i+3))
 	}
 	doc := statement(lines...)
-	if _, err := importer.New(db).Import(ctx, strings.NewReader(doc), "jan.ofx", int64(len(doc)), s.Options(importer.Options{})); err != nil {
-		t.Fatal(err)
-	}
+	load(t, db, s, doc)
 	items, err := db.Reviews(ctx, store.ReviewFilter{})
 	if err != nil {
 		t.Fatal(err)

@@ -283,8 +283,11 @@ func (s *Service) Add(ctx context.Context, actor string, d Decision) (*bankfeed.
 // returns nil for any other line, which Add decides as usual.
 func (s *Service) confirmAdded(ctx context.Context, tx *store.Tx, actor string, d Decision) (*bankfeed.Entry, error) {
 	rv, err := tx.Review(ctx, d.Line)
+	if bankfeed.ErrorCodeOf(err) == bankfeed.ENotFound {
+		return nil, nil // Add says so
+	}
 	if err != nil || rv.State != bankfeed.ReviewAdded || !rv.Auto || rv.EntryID == nil {
-		return nil, nil // Add reads it again and says what is wrong
+		return nil, err
 	}
 	e, err := tx.Entry(ctx, *rv.EntryID)
 	if bankfeed.ErrorCodeOf(err) == bankfeed.ENotFound {
