@@ -154,6 +154,35 @@ func (tx *Tx) Gate(ctx context.Context, conn bankfeed.ConnectionID, inst bankfee
 	return scanGate(tx.q().QueryRowContext(ctx, tx.d.rebind(gateQuery), conn, inst), tx.d, conn, inst)
 }
 
+// GateCursor reads a connection's gate and an account's cursor (nil when
+// it never synced) in the transaction, in one statement.
+func (tx *Tx) GateCursor(ctx context.Context, conn bankfeed.ConnectionID, inst bankfeed.InstitutionID,
+	acct bankfeed.AccountID) (*Gate, *bankfeed.SyncCursor, error) {
+	var end, last sql.NullString
+	var run sql.NullInt64
+	g, err := scanGate(scanWith{tx.q().QueryRowContext(ctx, tx.d.rebind(gateCursorQuery), conn, inst, acct),
+		[]any{&end, &last, &run}}, tx.d, conn, inst)
+	if err != nil || !end.Valid {
+		return g, nil, err
+	}
+	cur := &bankfeed.SyncCursor{AccountID: acct, SyncRunID: bankfeed.SyncRunID(run.Int64)}
+	if cur.StatementEnd, err = parseTime(end.String); err != nil {
+		return nil, nil, fmt.Errorf("read cursor of account %d: %w", acct, err)
+	}
+	if cur.LastSuccess, err = parseTime(last.String); err != nil {
+		return nil, nil, fmt.Errorf("read cursor of account %d: %w", acct, err)
+	}
+	return g, cur, nil
+}
+
+// gateCursorQuery is gateQuery with an account's cursor.
+const gateCursorQuery = `SELECT c.state, c.next_attempt_at, ` + nullCircuitColumns + `,
+	sc.statement_end, sc.last_success_at, sc.sync_run_id
+	FROM (SELECT 1 AS one) one
+	LEFT JOIN connections c ON c.id = ?
+	LEFT JOIN institution_circuits ic ON ic.institution_id = ?
+	LEFT JOIN sync_cursors sc ON sc.account_id = ?`
+
 // Gate reads a connection's gate as committed, on a reader, in one
 // statement: a consistent snapshot with no transaction to open.
 func (db *DB) Gate(ctx context.Context, conn bankfeed.ConnectionID, inst bankfeed.InstitutionID) (*Gate, error) {
@@ -172,7 +201,7 @@ const gateQuery = `SELECT c.state, c.next_attempt_at, ` + nullCircuitColumns + `
 	LEFT JOIN connections c ON c.id = ?
 	LEFT JOIN institution_circuits ic ON ic.institution_id = ?`
 
-func scanGate(row *sql.Row, d *dialect, conn bankfeed.ConnectionID, inst bankfeed.InstitutionID) (*Gate, error) {
+func scanGate(row interface{ Scan(...any) error }, d *dialect, conn bankfeed.ConnectionID, inst bankfeed.InstitutionID) (*Gate, error) {
 	var st, next sql.NullString
 	var nc nullCircuit
 	if err := row.Scan(append([]any{&st, &next}, nc.dest()...)...); err != nil {

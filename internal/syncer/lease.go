@@ -277,11 +277,11 @@ func (s *Syncer) takeAccount(ctx context.Context, h *held, check func(tx *store.
 	case err != nil:
 		s.claims.drop(h.account)
 		if h.slot != "" {
-			s.claims.drop(h.slot)
+			s.dropSlot(h.slot)
 			h.slot = ""
 		}
 		if slot != "" {
-			s.claims.drop(slot)
+			s.dropSlot(slot)
 		}
 	case slotOK:
 		s.claims.setLeased(slot, until)
@@ -290,6 +290,22 @@ func (s *Syncer) takeAccount(ctx context.Context, h *held, check func(tx *store.
 		s.claims.drop(slot) // another worker holds it: takeSlot tries the others
 	}
 	return err
+}
+
+// dropSlot gives back a slot claimed for a run that does not go: a run
+// that let go of the slot while it was claimed left its lease to the claim
+// (see claims), so the lease is released here unless another run claims
+// the slot now.
+func (s *Syncer) dropSlot(name string) {
+	s.claims.drop(name)
+	if !s.claims.unleaseIfFree(name) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.db.Batch(ctx, func(tx *store.Tx) error { return tx.ReleaseLease(ctx, name, s.holder) }); err != nil {
+		s.log.Warn("release leases", "err", err)
+	}
 }
 
 // claimFreeSlot claims a slot of the institution no goroutine of this

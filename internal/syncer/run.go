@@ -260,16 +260,12 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 	// Read in the transaction that takes the leases: whether the sync may
 	// still go on, and the account's window.
 	check := func(tx *store.Tx) (string, error) {
-		g, err := tx.Gate(ctx, c.ID, c.InstitutionID)
+		g, cur, err := tx.GateCursor(ctx, c.ID, c.InstitutionID, a.AccountID)
 		if err != nil {
 			return "", err
 		}
 		if why := rc.gateReason(g); why != "" {
 			return why, nil
-		}
-		cur, err := tx.Cursor(ctx, a.AccountID)
-		if err != nil {
-			return "", err
 		}
 		run.StartedAt = s.now()
 		run.WindowEnd = run.StartedAt
