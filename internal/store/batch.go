@@ -24,6 +24,7 @@ type batchCall struct {
 	ctx  context.Context
 	fn   func(tx *Tx) error
 	done chan batchResult
+	now  bool // came through BatchNow
 }
 
 // The queues of Batch, BatchFirst and BatchNow.
@@ -77,7 +78,8 @@ func (db *DB) BatchFirst(ctx context.Context, fn func(tx *Tx) error) error {
 
 // BatchNow is BatchFirst for a quick fn that something waits on right
 // now (a lease that lets a request go): it goes ahead of the calls of
-// BatchFirst, which many may make at once.
+// BatchFirst, which many may make at once, and the transaction it joins
+// takes no more slow calls.
 func (db *DB) BatchNow(ctx context.Context, fn func(tx *Tx) error) error {
 	return db.batchCall(ctx, fn, queueNow)
 }
@@ -96,7 +98,7 @@ func (db *DB) batchCall(ctx context.Context, fn func(tx *Tx) error, queue int) e
 		b.mu.RUnlock()
 		return fmt.Errorf("batch: %w", sql.ErrConnDone)
 	}
-	c := batchCall{ctx: ctx, fn: fn, done: make(chan batchResult, 1)}
+	c := batchCall{ctx: ctx, fn: fn, done: make(chan batchResult, 1), now: queue == queueNow}
 	switch queue {
 	case queueNow:
 		b.now <- c
@@ -228,8 +230,10 @@ func (db *DB) runBatch(first batchCall, q *batchQueue) {
 	calls := []batchCall{first}
 	var results []batchResult
 	began := time.Now()
+	urgent := false // a call of BatchNow is in: no more slow calls
 	err := db.Update(context.Background(), func(tx *Tx) error {
 		for i := 0; ; i++ {
+			urgent = urgent || calls[i].now
 			r, broken := db.runSavepoint(tx, calls[i])
 			results = append(results, r)
 			if broken != nil {
@@ -240,7 +244,7 @@ func (db *DB) runBatch(first batchCall, q *batchQueue) {
 			if len(calls) == maxBatch {
 				return nil
 			}
-			c, ok := q.next(time.Since(began) < slowBudget)
+			c, ok := q.next(!urgent && time.Since(began) < slowBudget)
 			if !ok {
 				return nil
 			}

@@ -40,6 +40,9 @@ type held struct {
 	letGo func()
 	// slotFreed is set by letGo.
 	slotFreed bool
+	// checked says the slot came in the transaction that took the
+	// account, after its check: the sync's gate is as fresh as can be.
+	checked bool
 }
 
 // errPaused says why an account sync stops before it takes anything.
@@ -245,7 +248,7 @@ func (s *Syncer) takeAccount(ctx context.Context, h *held, check func(tx *store.
 	if withSlot {
 		batch = s.db.BatchNow
 		if name, leased := s.claimFreeSlot(inst); leased {
-			h.slot = name // no transaction needed for it
+			h.slot, h.checked = name, true // no transaction needed for it
 		} else {
 			slot = name
 		}
@@ -285,7 +288,7 @@ func (s *Syncer) takeAccount(ctx context.Context, h *held, check func(tx *store.
 		}
 	case slotOK:
 		s.claims.setLeased(slot, until)
-		h.slot = slot
+		h.slot, h.checked = slot, true
 	case slot != "":
 		s.claims.drop(slot) // another worker holds it: takeSlot tries the others
 	}

@@ -300,8 +300,9 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 	// Checked again with the slot held: an account that waited for a slot
 	// must not sign on after another account's sign-on was refused, here
 	// or in another sync, nor ask a bank whose circuit opened meanwhile.
+	// One whose slot came with its lease was checked in that transaction.
 	reason := rc.stopped()
-	if reason == "" {
+	if reason == "" && !h.checked {
 		g, err := s.db.Gate(ctx, c.ID, c.InstitutionID)
 		if err != nil {
 			s.releaseAlone(h)
