@@ -77,7 +77,10 @@ func (p *requestParser) warn(format string, args ...any) {
 }
 
 func (p *requestParser) open(name []byte) error {
-	n := string(name)
+	n := requestAggregateNames[string(name)].s // a known aggregate: its name is kept once
+	if n == "" {
+		n = string(name)
+	}
 	p.stack = append(p.stack, n)
 	switch n {
 	case "SONRQ":
