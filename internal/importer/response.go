@@ -19,19 +19,47 @@ import (
 // earlier lines is made in tx before the first line is written, so, like a
 // file import's snapshot, it sees the store as it was before this import.
 func (im *Importer) ImportResponse(ctx context.Context, tx *store.Tx, resp *ofx.Response, raw []byte, name string, opts Options) (*Result, error) {
-	res, err := im.importResponse(ctx, tx, resp, raw, name, opts)
+	return im.ImportPrepared(ctx, tx, PrepareResponse(resp, raw), name, opts)
+}
+
+// PreparedResponse is a response made ready for its import before the
+// transaction that imports it: its lines copied out of the statements,
+// the answer hashed. A transaction shared with other commits waits for
+// none of it.
+type PreparedResponse struct {
+	resp *ofx.Response
+	size int64
+	sum  [sha256.Size]byte
+	msgs []message
+	used bool // msgs were handed to an import, which changes them
+}
+
+// PrepareResponse prepares resp, read from raw, for ImportPrepared.
+func PrepareResponse(resp *ofx.Response, raw []byte) *PreparedResponse {
+	return &PreparedResponse{resp: resp, size: int64(len(raw)), sum: sha256.Sum256(raw), msgs: responseMessages(resp)}
+}
+
+// ImportPrepared is ImportResponse for a prepared response. It may run
+// again on the same one (a shared transaction's fn runs again alone when
+// the shared commit fails).
+func (im *Importer) ImportPrepared(ctx context.Context, tx *store.Tx, p *PreparedResponse, name string, opts Options) (*Result, error) {
+	res, err := im.importResponse(ctx, tx, p, name, opts)
 	if err != nil {
 		return nil, importError(ctx, name, err)
 	}
 	return res, nil
 }
 
-func (im *Importer) importResponse(ctx context.Context, tx *store.Tx, resp *ofx.Response, raw []byte, name string, opts Options) (*Result, error) {
-	res, rec, w, err := im.begin(ctx, tx, name, int64(len(raw)), opts)
+func (im *Importer) importResponse(ctx context.Context, tx *store.Tx, p *PreparedResponse, name string, opts Options) (*Result, error) {
+	res, rec, w, err := im.begin(ctx, tx, name, p.size, opts)
 	if err != nil {
 		return nil, err
 	}
-	msgs := responseMessages(resp)
+	msgs := p.msgs
+	if p.used {
+		msgs = responseMessages(p.resp) // the first import changed them
+	}
+	p.used = true
 	w.lineHint, w.hintExact = 0, true
 	for _, m := range msgs {
 		w.lineHint += len(m.lines)
@@ -64,8 +92,7 @@ func (im *Importer) importResponse(ctx context.Context, tx *store.Tx, resp *ofx.
 	if err := review(ctx, tx, rec.ID, w, opts); err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(raw)
-	return res, end(ctx, tx, res, rec, resp, int64(len(raw)), sum[:])
+	return res, end(ctx, tx, res, rec, p.resp, p.size, p.sum[:])
 }
 
 // responseMessages is what the reading stage would send for resp: for each

@@ -510,6 +510,7 @@ func fillFailure(run *bankfeed.SyncRun, class bankfeed.FailureClass, err error) 
 // need this run's lease.
 func (s *Syncer) commitOK(ctx context.Context, run *bankfeed.SyncRun, a *bankfeed.ConnectionAccount, h *held,
 	resp *ofx.Response, raw []byte, end time.Time) error {
+	prep := importer.PrepareResponse(resp, raw) // outside the shared transaction
 	return s.db.Batch(ctx, func(tx *store.Tx) error {
 		run.Outcome = bankfeed.OutcomeOK
 		run.ID = 0
@@ -522,7 +523,7 @@ func (s *Syncer) commitOK(ctx context.Context, run *bankfeed.SyncRun, a *bankfee
 			return err
 		}
 		name := fmt.Sprintf("sync run %d (account %s)", run.ID, mask(a.Number))
-		ir, err := s.im.ImportResponse(ctx, tx, resp, raw, name,
+		ir, err := s.im.ImportPrepared(ctx, tx, prep, name,
 			importer.Options{AccountID: a.AccountID, SyncRunID: run.ID, Review: s.opts.Review})
 		if err != nil {
 			return err
