@@ -590,17 +590,5 @@ func scanLine(rows *sql.Rows) (*bankfeed.Line, error) {
 
 // Line returns the line with id, in the transaction.
 func (tx *Tx) Line(ctx context.Context, id bankfeed.LineID) (*bankfeed.Line, error) {
-	rows, err := tx.q().QueryContext(ctx, tx.d.rebind(lineSelect+` WHERE l.id = ?`), id)
-	if err != nil {
-		return nil, tx.d.wrap("read line", err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, tx.d.wrap("read line", err)
-		}
-		return nil, bankfeed.Errorf(bankfeed.ENotFound, "no line %d", id)
-	}
-	l, err := scanLine(rows)
-	return l, tx.d.wrap("read line", err)
+	return lineByID(ctx, tx.q(), tx.d, id)
 }
