@@ -207,3 +207,33 @@ browserTest("review by keyboard", { viewport: DESKTOP, user: "demo" }, async (s)
   });
   await s.shot("review-keys-bulk");
 });
+
+// A payee's third agreeing add teaches a learned rule, which adds the
+// payee's fourth line still waiting at once: its row says so without a
+// reload, and another payee's line keeps waiting.
+browserTest("a rule learned while reviewing decides the waiting lines", { viewport: DESKTOP, user: "demo" }, async (s) => {
+  const { page } = s;
+  const account = await importFixture(page, "quillfield-learn.ofx");
+  await page.goto(url(`/review?account=${account}`));
+  const coffee = page.locator("#queue tr.q-row").filter({ hasText: "LARKSPUR COFFEE ROASTERS" });
+  assert.equal(await coffee.count(), 4);
+  await page.evaluate(() => { window.notReloaded = true; });
+  for (let i = 0; i < 3; i++) {
+    await coffee.nth(i).getByLabel(/^Category for line/).fill("Expenses:Coffee");
+    await coffee.nth(i).getByRole("button", { name: "Add" }).click();
+    await coffee.nth(i).getByRole("button", { name: "Undo" }).waitFor();
+  }
+  await flashed(page, /decided 1 more line/);
+  assert.match(await coffee.nth(3).locator(".q-actions").innerText(), /Added by bankfeed/);
+  assert.equal(await coffee.nth(3).getByRole("button", { name: "Add" }).count(), 0);
+  const water = page.locator("#queue tr.q-row").filter({ hasText: "MILLRACE WATER UTILITY" });
+  assert.equal(await water.getByRole("button", { name: "Add" }).isVisible(), true);
+  assert.equal(await page.evaluate(() => window.notReloaded), true, "the page did not reload");
+  await s.shot("review-learned");
+  const st = await states(page, account);
+  assert.equal(st["MILLRACE WATER UTILITY"], "review");
+  const res = await api(page, "GET", `/api/v1/review?account=${account}&state=decided`);
+  const decided = (await res.json()).items.filter((it) => it.line.name === "LARKSPUR COFFEE ROASTERS");
+  assert.equal(decided.length, 4);
+  assert.ok(decided.every((it) => it.state === "added"), JSON.stringify(decided.map((it) => it.state)));
+});

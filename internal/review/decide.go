@@ -153,7 +153,12 @@ func reopen(rv *bankfeed.Review, entry bankfeed.EntryID, cause bankfeed.LineID, 
 // audit writes the audit entry of a change to a line's review record.
 func audit(ctx context.Context, tx *store.Tx, actor, action string, line bankfeed.LineID, detail any) error {
 	b, _ := json.Marshal(detail)
-	return tx.Audit(ctx, actor, action, "line "+strconv.FormatInt(int64(line), 10), string(b))
+	subject := "line " + strconv.FormatInt(int64(line), 10)
+	if err := tx.Audit(ctx, actor, action, subject, string(b)); err != nil {
+		return err
+	}
+	report(ctx, []auditRow{{action: action, subject: subject}})
+	return nil
 }
 
 // reopenNow is undoEntry's reopen for a person's decision: the other leg

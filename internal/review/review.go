@@ -632,5 +632,6 @@ func (r *round) flush(ctx context.Context) error {
 			return err
 		}
 	}
+	report(ctx, r.audit)
 	return nil
 }

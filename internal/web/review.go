@@ -179,6 +179,10 @@ type decisionResult struct {
 	LineID bankfeed.LineID      `json:"line_id"`
 	State  bankfeed.ReviewState `json:"state"`
 	Entry  *bankfeed.Entry      `json:"entry,omitempty"`
+	// Others is what the decision did to other lines: the other leg of a
+	// transfer reopened by an undo, the payee's waiting lines a rule the
+	// decision taught added (review.auto_add), ...
+	Others []review.Effect `json:"others,omitempty"`
 }
 
 // addRequest is the body of POST /api/v1/review/{line}/add.
@@ -231,11 +235,12 @@ func (s *Server) apiReviewAdd(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.opts.Review.Add(r.Context(), actor(r), d)
+	ctx, eff := review.WithEffects(r.Context())
+	e, err := s.opts.Review.Add(ctx, actor(r), d)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, decisionResult{LineID: id, State: bankfeed.ReviewAdded, Entry: e})
+	return writeJSON(w, http.StatusOK, decisionResult{LineID: id, State: bankfeed.ReviewAdded, Entry: e, Others: eff.Except(id)})
 }
 
 // matchRequest is the body of POST /api/v1/review/{line}/match.
@@ -256,11 +261,12 @@ func (s *Server) apiReviewMatch(w http.ResponseWriter, r *http.Request) error {
 	if req.EntryID < 0 {
 		return bankfeed.Errorf(bankfeed.EInvalid, "entry_id %d: not an entry id", req.EntryID)
 	}
-	e, err := s.opts.Review.Match(r.Context(), actor(r), review.Decision{Line: id, Entry: req.EntryID, Payee: strings.TrimSpace(req.Payee)})
+	ctx, eff := review.WithEffects(r.Context())
+	e, err := s.opts.Review.Match(ctx, actor(r), review.Decision{Line: id, Entry: req.EntryID, Payee: strings.TrimSpace(req.Payee)})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, decisionResult{LineID: id, State: bankfeed.ReviewMatched, Entry: e})
+	return writeJSON(w, http.StatusOK, decisionResult{LineID: id, State: bankfeed.ReviewMatched, Entry: e, Others: eff.Except(id)})
 }
 
 // transferRequest is the body of POST /api/v1/review/{line}/transfer.
@@ -280,11 +286,12 @@ func (s *Server) apiReviewTransfer(w http.ResponseWriter, r *http.Request) error
 	if req.With < 0 || req.With == id {
 		return bankfeed.Errorf(bankfeed.EInvalid, "with %d: not another line", req.With)
 	}
-	e, err := s.opts.Review.Transfer(r.Context(), actor(r), review.Decision{Line: id, With: req.With})
+	ctx, eff := review.WithEffects(r.Context())
+	e, err := s.opts.Review.Transfer(ctx, actor(r), review.Decision{Line: id, With: req.With})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, decisionResult{LineID: id, State: bankfeed.ReviewAdded, Entry: e})
+	return writeJSON(w, http.StatusOK, decisionResult{LineID: id, State: bankfeed.ReviewAdded, Entry: e, Others: eff.Except(id)})
 }
 
 // excludeRequest is the body of POST /api/v1/review/{line}/exclude.
@@ -301,10 +308,11 @@ func (s *Server) apiReviewExclude(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeOptional(r, &req); err != nil {
 		return err
 	}
-	if err := s.opts.Review.Exclude(r.Context(), actor(r), id, req.Reason); err != nil {
+	ctx, eff := review.WithEffects(r.Context())
+	if err := s.opts.Review.Exclude(ctx, actor(r), id, req.Reason); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, decisionResult{LineID: id, State: bankfeed.ReviewExcluded})
+	return writeJSON(w, http.StatusOK, decisionResult{LineID: id, State: bankfeed.ReviewExcluded, Others: eff.Except(id)})
 }
 
 func (s *Server) apiReviewUndo(w http.ResponseWriter, r *http.Request) error {
@@ -316,10 +324,11 @@ func (s *Server) apiReviewUndo(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeOptional(r, &req); err != nil {
 		return err
 	}
-	if err := s.opts.Review.Undo(r.Context(), actor(r), id); err != nil {
+	ctx, eff := review.WithEffects(r.Context())
+	if err := s.opts.Review.Undo(ctx, actor(r), id); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, decisionResult{LineID: id, State: bankfeed.ReviewPending})
+	return writeJSON(w, http.StatusOK, decisionResult{LineID: id, State: bankfeed.ReviewPending, Others: eff.Except(id)})
 }
 
 // bulkRequest is the body of POST /api/v1/review/bulk: one action for

@@ -140,6 +140,31 @@
     if (i >= 0) select(i, true);
   }
 
+  // showOthers shows what a decision did to other lines on the page (a
+  // rule it taught adding the payee's waiting lines: review.auto_add), and
+  // returns how many it decided.
+  function showOthers(others) {
+    let decided = 0;
+    for (const o of others || []) {
+      const row = rowOf(String(o.line_id));
+      const state = ({ "review.auto_add": "added", "review.auto_match": "matched", "review.auto_replace": "matched",
+        "review.auto_exclude": "excluded", "review.auto_transfer": "transfer" })[o.action];
+      if (state) {
+        decided++;
+        if (row && row.dataset.state === "review") {
+          showDecided(row, state, 0, "");
+          const t = row.querySelector(".q-outcome-text");
+          if (t) t.append(" by bankfeed");
+          updateBadge(-1);
+        }
+      } else if (o.action === "review.reopen" && row && row.dataset.state !== "review") {
+        showOpen(row);
+        updateBadge(1);
+      }
+    }
+    return decided;
+  }
+
   async function decide(row, act) {
     if (!row || row.dataset.state !== "review") return;
     const id = row.dataset.line;
@@ -162,10 +187,12 @@
     try {
       const res = await bf.api("POST", "/api/v1/review/" + id + "/" + act, body);
       pushUndo(id);
+      const others = showOthers(res.others);
       const state = act === "transfer" ? "transfer" : res.state;
       showDecided(row, state, res.entry && res.entry.id, category);
       updateBadge(act === "transfer" ? -2 : -1);
-      bf.flash("Line " + id + ": " + ({ add: "added", match: "matched", exclude: "excluded", transfer: "booked as a transfer" })[act], "ok");
+      bf.flash("Line " + id + ": " + ({ add: "added", match: "matched", exclude: "excluded", transfer: "booked as a transfer" })[act] +
+        (others ? "; what it taught decided " + others + " more " + (others === 1 ? "line" : "lines") : ""), "ok");
       countSelected();
     } catch (e) {
       bf.flash(e.message, "error");
@@ -186,9 +213,10 @@
     }
     if (!id) { bf.flash("Nothing to undo", "error"); return; }
     try {
-      await bf.api("POST", "/api/v1/review/" + id + "/undo");
+      const res = await bf.api("POST", "/api/v1/review/" + id + "/undo");
       dropUndo(id);
       bf.flash("Line " + id + " is For Review again", "ok");
+      showOthers(res && res.others);
       const row = rowOf(id);
       if (row && row.dataset.state !== "review") {
         showOpen(row);
