@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/bankfeed/bankfeed/internal/match"
 	"github.com/bankfeed/bankfeed/internal/review"
@@ -32,7 +33,56 @@ func ReviewService(db *store.DB) *review.Service {
 		}, nil
 	}, rules.NormalizeDescriptor)
 	s.OnConfirmed(func(ctx context.Context, tx *store.Tx, actor string) (bool, error) { return WriteLearned(ctx, db, tx) })
+	s.OnUndone(func(ctx context.Context, tx *store.Tx, payee string) (bool, error) {
+		return Unlearn(ctx, db, tx, payee)
+	})
 	return s
+}
+
+// Unlearn takes down the learned rule of payee when its votes are gone (a
+// person took back the adds that taught it: 3 of the payee's last 5
+// confirmed decisions no longer agree), and writes what the remaining
+// decisions still teach (WriteLearned). Only payee's rule is looked at: a
+// rule whose votes merely fell out of the decisions the learner reads
+// stays. Taking a rule down is in the audit log (rule.unlearn), by
+// "bankfeed"; what the rule added stays added.
+func Unlearn(ctx context.Context, db *store.DB, tx *store.Tx, payee string) (relabel bool, err error) {
+	l, err := Learner(ctx, db, tx)
+	if err != nil {
+		return false, err
+	}
+	backed := map[string]bool{}
+	for _, r := range l.CategoryRules() {
+		backed[strings.ToLower(r.Name)] = true
+	}
+	recs, err := tx.Rules(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, rec := range recs {
+		if rec.Origin != rules.OriginLearned || backed[strings.ToLower(rec.Name)] {
+			continue
+		}
+		r, err := RuleOf(rec)
+		if err != nil || !learnedFor(r, payee) {
+			continue
+		}
+		if err := tx.RemoveRule(ctx, rec.ID); err != nil {
+			return false, err
+		}
+		if err := auditRule(ctx, tx, "rule.unlearn", rec); err != nil {
+			return false, err
+		}
+		relabel = relabel || rec.Enabled
+	}
+	more, err := WriteLearned(ctx, db, tx)
+	return relabel || more, err
+}
+
+// learnedFor reports whether r is the learned category rule of payee.
+func learnedFor(r *rules.Rule, payee string) bool {
+	return len(r.Conditions) == 1 && r.Conditions[0].Field == rules.FieldPayee && r.Conditions[0].Op == rules.OpIs &&
+		strings.EqualFold(strings.TrimSpace(r.Conditions[0].Value), strings.TrimSpace(payee))
 }
 
 // Labeler builds the rules and the learner from the store.

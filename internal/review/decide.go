@@ -489,9 +489,19 @@ func (s *Service) Undo(ctx context.Context, actor string, line bankfeed.LineID) 
 			rv.SameAs = nil
 		}
 		rv.TransferWith = nil
+		// A person's own add or match was a vote for its payee's category:
+		// taken back, it no longer counts.
+		personal := (was == bankfeed.ReviewAdded || was == bankfeed.ReviewMatched) && !rv.Auto && rv.DecidedBy != Auto
+		payee := rv.Payee
 		// Not matched again at once: the person just took the decision
 		// back, and the next delivery proposes afresh.
-		return decide(ctx, tx, rv, bankfeed.ReviewPending, actor, "review.undo", map[string]any{"was": was})
+		if err := decide(ctx, tx, rv, bankfeed.ReviewPending, actor, "review.undo", map[string]any{"was": was}); err != nil {
+			return err
+		}
+		if !personal {
+			return nil
+		}
+		return s.undone(ctx, tx, payee)
 	})
 }
 

@@ -38,6 +38,30 @@ type Service struct {
 	// what it taught is written down (learned and proposed rules). It
 	// reports whether that changes how lines are labelled.
 	learned func(ctx context.Context, tx *store.Tx, actor string) (relabel bool, err error)
+	// unlearned runs after a person takes back an add or a match that
+	// named payee: what no longer has its votes is taken down.
+	unlearned func(ctx context.Context, tx *store.Tx, payee string) (relabel bool, err error)
+}
+
+// OnUndone sets what runs when a person takes back one of their own adds
+// or matches, in its transaction, with the payee it named. f reports
+// whether that changes how lines are labelled (a learned rule taken down or
+// given another category): then the lines still For Review are planned
+// again at once, as after a decision that teaches a rule.
+func (s *Service) OnUndone(f func(ctx context.Context, tx *store.Tx, payee string) (relabel bool, err error)) {
+	s.unlearned = f
+}
+
+// undone runs what taking back a person's decision unteaches.
+func (s *Service) undone(ctx context.Context, tx *store.Tx, payee string) error {
+	if s.unlearned == nil || payee == "" {
+		return nil
+	}
+	relabel, err := s.unlearned(ctx, tx, payee)
+	if err != nil || !relabel {
+		return err
+	}
+	return s.Rematch(ctx, tx, nil)
 }
 
 // OnConfirmed sets what runs after each confirmed decision (an add or a
