@@ -75,7 +75,7 @@ func Unlearn(ctx context.Context, db *store.DB, tx *store.Tx, payee string) (rel
 		}
 		relabel = relabel || rec.Enabled
 	}
-	more, err := WriteLearned(ctx, db, tx)
+	more, err := writeLearned(ctx, tx, l)
 	return relabel || more, err
 }
 
@@ -154,6 +154,11 @@ func WriteLearned(ctx context.Context, db *store.DB, tx *store.Tx) (relabel bool
 	if err != nil {
 		return false, err
 	}
+	return writeLearned(ctx, tx, l)
+}
+
+// writeLearned is WriteLearned with the learner built.
+func writeLearned(ctx context.Context, tx *store.Tx, l *rules.Learner) (relabel bool, err error) {
 	recs, err := tx.Rules(ctx)
 	if err != nil {
 		return false, err

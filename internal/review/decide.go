@@ -157,7 +157,7 @@ func audit(ctx context.Context, tx *store.Tx, actor, action string, line bankfee
 	if err := tx.Audit(ctx, actor, action, subject, string(b)); err != nil {
 		return err
 	}
-	report(ctx, []auditRow{{action: action, subject: subject}})
+	report(ctx, []auditRow{{action: action, subject: subject, line: line}})
 	return nil
 }
 

@@ -2,8 +2,6 @@ package review
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/bankfeed/bankfeed"
@@ -66,14 +64,8 @@ func report(ctx context.Context, rows []auditRow) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, a := range rows {
-		n, ok := strings.CutPrefix(a.subject, "line ")
-		if !ok {
-			continue
+		if a.line != 0 {
+			e.list = append(e.list, Effect{LineID: a.line, Action: a.action})
 		}
-		id, err := strconv.ParseInt(n, 10, 64)
-		if err != nil {
-			continue
-		}
-		e.list = append(e.list, Effect{LineID: bankfeed.LineID(id), Action: a.action})
 	}
 }

@@ -197,7 +197,12 @@ type round struct {
 	audit   []auditRow
 }
 
-type auditRow struct{ action, subject, detail string }
+// auditRow is an audit entry a round writes; line is the line it is about
+// (0 for an account's).
+type auditRow struct {
+	action, subject, detail string
+	line                    bankfeed.LineID
+}
 
 func (s *Service) newRound(tx *store.Tx) *round {
 	return &round{tx: tx, lines: map[int64]*store.ReviewLine{}, splits: map[int64]store.OpenSplit{},
@@ -377,7 +382,8 @@ func (r *round) decided(rv *bankfeed.Review, state bankfeed.ReviewState) {
 
 func (r *round) note(action string, line int64, detail any) {
 	b, _ := json.Marshal(detail)
-	r.audit = append(r.audit, auditRow{action: action, subject: "line " + strconv.FormatInt(line, 10), detail: string(b)})
+	r.audit = append(r.audit, auditRow{action: action, subject: "line " + strconv.FormatInt(line, 10), detail: string(b),
+		line: bankfeed.LineID(line)})
 }
 
 func (r *round) apply(ctx context.Context, plan *match.Plan) error {

@@ -94,7 +94,8 @@ func (s *Syncer) Connect(ctx context.Context, req ConnectRequest) (*ConnectResul
 	} else {
 		c.Verified = true
 	}
-	name, given := strings.TrimSpace(req.InstitutionName), strings.TrimSpace(req.InstitutionName) != ""
+	name := strings.TrimSpace(req.InstitutionName)
+	given := name != ""
 	if !given && ferr == nil {
 		name = s.profileName(ctx, client, req.Profile)
 	}
