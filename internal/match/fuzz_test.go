@@ -146,6 +146,8 @@ func checkPlan(t *testing.T, b *Batch, p *Plan) {
 			t.Fatalf("line %d auto at %v", lp.Line, lp.Score)
 		case b.Provisional[lp.Line] && (lp.Add || lp.Exclude):
 			t.Fatalf("provisional line %d added %v, excluded %v", lp.Line, lp.Add, lp.Exclude)
+		case lp.Duplicate && (!b.Provisional[lp.Line] || lp.Zone != ZoneSuggest):
+			t.Fatalf("line %d a possible duplicate in zone %v, provisional %v", lp.Line, lp.Zone, b.Provisional[lp.Line])
 		case lp.Zone == ZoneSuggest && lp.Score < SuggestScore:
 			t.Fatalf("line %d suggested at %v", lp.Line, lp.Score)
 		case lp.Add && (lp.Zone != ZoneNew || lp.Exclude):

@@ -47,9 +47,13 @@ type Batch struct {
 	// (similarity ≥ GrowthSimilarity), is dated 0 to ProvisionalDays days
 	// before the line (a bank posts a purchase on its day or later) and
 	// has no competitor within AutoMargin: the made entry was only the
-	// engine's guess, the typed one the person's word. In any other
-	// zone the caller changes nothing (Entry and Score are for
-	// information).
+	// engine's guess, the typed one the person's word. In ZoneSuggest
+	// with Duplicate set (LinePlan), the typed entry may be the line's
+	// event but is not safe to take for it: the caller deletes the made
+	// entry as above and puts the line back For Review with Entry as its
+	// suggestion (a possible duplicate of the entry the person typed),
+	// rather than keep both. In any other case the caller changes
+	// nothing (Entry and Score are for information).
 	Provisional map[int64]bool
 }
 
@@ -81,6 +85,10 @@ type LinePlan struct {
 	// category the labeler is confident of, and no candidate ≥
 	// SuggestScore). Exclude: keep out of the books without review.
 	Add, Exclude bool
+	// Duplicate, for a provisional line in ZoneSuggest only: its Entry
+	// is dated 0 to DuplicateDays days before it, so the person may
+	// have typed the event bankfeed booked already (Batch.Provisional).
+	Duplicate bool
 }
 
 // Transfer pairs two lines of two own accounts: money out of one, the same

@@ -9,6 +9,13 @@ const AddConfidence = 0.9
 // its made entry below the auto bar (Batch.Provisional).
 const ProvisionalDays = 3
 
+// DuplicateDays is the largest number of days a provisional line may come
+// after an entry that resembles it (ZoneSuggest) for the line to go back
+// For Review as a possible duplicate of that entry (LinePlan.Duplicate).
+// An entry dated after the line, or long before it, is most often
+// another purchase from the same payee.
+const DuplicateDays = 7
+
 // Process decides about one batch: it merges new lines that are stored
 // lines under another id (a re-key, a pending line that posted), voids
 // pending lines gone for over 7 days, scores the other new lines and the
@@ -82,7 +89,12 @@ func Process(b *Batch) *Plan {
 			p.Labels = b.Labeler.Label(&c)
 		}
 		if b.Provisional[l.Key] {
-			continue // booked already: only an entry may claim it
+			// Booked already: only an entry may claim it, or doubt it.
+			if e := m.entry[i]; p.Zone == ZoneSuggest {
+				dd := l.Day - ix.day[e]
+				p.Duplicate = dd >= 0 && dd <= DuplicateDays
+			}
+			continue
 		}
 		p.Exclude = p.Labels.Exclude
 		noCandidate := m.best[i].n == 0 || m.best[i].s1 < SuggestScore
