@@ -423,8 +423,10 @@ func (b *Books) apply(p *match.Plan) {
 
 // replace carries out the plans of provisional lines as
 // match.Batch.Provisional says: in ZoneAuto the entry made for the line is
-// deleted and the line linked to the plan's entry; the other leg of a
-// deleted auto transfer goes For Review unless its own plan links it.
+// deleted and the line linked to the plan's entry; a possible duplicate
+// (LinePlan.Duplicate) loses its made entry too and goes back For Review
+// with the plan's entry as its suggestion. The other leg of a deleted auto
+// transfer goes For Review unless its own plan links it.
 func (b *Books) replace(p *match.Plan) {
 	booked := map[int64]bool{} // the provisional lines, before any is replaced
 	for _, lp := range p.Lines {
@@ -434,7 +436,15 @@ func (b *Books) replace(p *match.Plan) {
 	}
 	for _, lp := range p.Lines {
 		l := b.lines[lp.Line]
-		if !booked[lp.Line] || lp.Zone != match.ZoneAuto {
+		if !booked[lp.Line] {
+			continue
+		}
+		if lp.Duplicate {
+			b.unbook(l)
+			l.plan, l.state = lp, stReview
+			continue
+		}
+		if lp.Zone != match.ZoneAuto {
 			continue
 		}
 		s := b.splits[lp.Entry]
@@ -442,21 +452,28 @@ func (b *Books) replace(p *match.Plan) {
 			b.m.bad("provisional line %d replaced by split %d that is not open", l.Key, lp.Entry)
 			continue
 		}
-		if made := b.splits[l.split]; made != nil {
-			e := b.entries[made.entry]
-			e.removed = true
-			for _, k := range e.splits {
-				if o := b.lines[b.splits[k].line]; o != nil && o != l {
-					o.split, o.state, o.by = 0, stReview, ""
-				}
-				b.splits[k].line = 0
-			}
-		}
+		b.unbook(l)
 		l.plan = lp
 		b.m.autoMatch(b, l, s)
 		b.link(l, s, "auto")
 		l.state = stMatched
 	}
+}
+
+// unbook deletes the entry made for a line booked without review; the
+// other leg of a transfer goes For Review.
+func (b *Books) unbook(l *line) {
+	if made := b.splits[l.split]; made != nil {
+		e := b.entries[made.entry]
+		e.removed = true
+		for _, k := range e.splits {
+			if o := b.lines[b.splits[k].line]; o != nil && o != l {
+				o.split, o.state, o.by = 0, stReview, ""
+			}
+			b.splits[k].line = 0
+		}
+	}
+	l.split, l.by = 0, ""
 }
 
 // link ties a line to an open split; by says who did.

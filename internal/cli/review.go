@@ -100,6 +100,8 @@ func proposal(r *bankfeed.Review) string {
 		parts = append(parts, fmt.Sprintf("same as line %d", *r.SameAs))
 	case r.TransferWith != nil:
 		parts = append(parts, fmt.Sprintf("transfer with line %d", *r.TransferWith))
+	case review.PossibleDuplicate(r):
+		parts = append(parts, fmt.Sprintf("possible duplicate of entry %d, typed after bankfeed added this line: match it, or add the line again (score %.1f)", *r.Suggestion, r.Score))
 	case r.Suggestion != nil:
 		parts = append(parts, fmt.Sprintf("match entry %d (score %.1f)", *r.Suggestion, r.Score))
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bankfeed/bankfeed"
 )
 
 // namedStatement writes a statement whose lines are "FITID date amount
@@ -89,5 +91,28 @@ func TestReviewLearnsFromConfirmedDecisions(t *testing.T) {
 	}
 	if after := must("entry", "list"); after != entries {
 		t.Errorf("entries changed by refused commands:\n%s\nwas\n%s", after, entries)
+	}
+}
+
+func TestProposal(t *testing.T) {
+	entry := bankfeed.EntryID(7)
+	tests := []struct {
+		name string
+		in   bankfeed.Review
+		want string
+	}{
+		{"a suggestion", bankfeed.Review{Suggestion: &entry, Score: 7, Payee: "Blue Bottle"},
+			"match entry 7 (score 7.0); payee Blue Bottle"},
+		{"a possible duplicate", bankfeed.Review{Suggestion: &entry, Score: 7, SetBy: map[string]string{"suggestion": "duplicate"}},
+			"possible duplicate of entry 7, typed after bankfeed added this line: match it, or add the line again (score 7.0)"},
+		{"a category", bankfeed.Review{Category: "Expenses:Meals", SetBy: map[string]string{"category": "learned"}},
+			"add to Expenses:Meals (learned)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := proposal(&tt.in); got != tt.want {
+				t.Errorf("proposal = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -547,6 +547,10 @@ func (r *round) plan(ctx context.Context, p *match.LinePlan, inTransfer map[int6
 		return nil // decided in this round already (a transfer)
 	}
 	l := r.lines[p.Line]
+	var dupOf bankfeed.EntryID // a possible duplicate stays one while it suggests the same entry
+	if PossibleDuplicate(rv) {
+		dupOf = *rv.Suggestion
+	}
 	rv.Payee, rv.Category, rv.Memo, rv.SetBy = p.Labels.Payee, p.Labels.Category, p.Labels.Memo, p.Labels.SetBy
 	rv.Suggestion, rv.Score = nil, 0
 	if p.Zone >= match.ZoneSuggest {
@@ -556,6 +560,9 @@ func (r *round) plan(ctx context.Context, p *match.LinePlan, inTransfer map[int6
 		}
 		e := sp.EntryID
 		rv.Suggestion, rv.Score = &e, p.Score
+		if e == dupOf {
+			markDuplicate(rv)
+		}
 	}
 	switch {
 	case inTransfer[p.Line], heldByPerson(rv):
@@ -587,46 +594,88 @@ func (r *round) plan(ctx context.Context, p *match.LinePlan, inTransfer map[int6
 // replace: an entry a person typed claims a line booked without review. The
 // entry made for the line goes (a transfer's other leg back For Review,
 // unless its own plan links it too) and the line is linked to the typed
-// entry. Any other plan leaves a provisional line as it is.
+// entry. An entry that may be the line's event but is not safe to take for
+// it (LinePlan.Duplicate) puts the line back For Review instead, its made
+// entry gone, with the typed entry as its suggestion: the person says
+// whether they typed what bankfeed had booked, rather than find both in
+// the books. Any other plan leaves a provisional line as it is.
 func (r *round) replace(ctx context.Context, p *match.LinePlan, rv *bankfeed.Review) error {
-	if p.Zone != match.ZoneAuto {
+	if p.Zone != match.ZoneAuto && !p.Duplicate {
 		return nil
 	}
 	sp, ok := r.splits[p.Entry]
 	if !ok {
 		return fmt.Errorf("review: the engine named split %d, which it was not given", p.Entry)
 	}
-	made := rv.EntryID
-	if made != nil {
-		e, err := r.tx.Entry(ctx, *made)
-		switch {
-		case bankfeed.ErrorCodeOf(err) == bankfeed.ENotFound:
-		case err != nil:
-			return err
-		default:
-			if err := r.tx.DeleteEntry(ctx, e.ID); err != nil {
-				return err
-			}
-			for _, s := range e.Splits {
-				for _, l := range s.Lines {
-					if l == rv.LineID {
-						continue
-					}
-					if err := r.reopen(ctx, l, e.ID, rv.LineID); err != nil {
-						return err
-					}
-					r.reviews[l].TransferWith = nil
-				}
-			}
-		}
+	made, was := rv.EntryID, rv.State
+	if err := r.unbook(ctx, rv); err != nil {
+		return err
+	}
+	e := sp.EntryID
+	if p.Duplicate {
+		rv.State, rv.EntryID, rv.Auto, rv.DecidedBy, rv.DecidedAt = bankfeed.ReviewPending, nil, false, "", r.tx.Now()
+		rv.Payee, rv.Category, rv.Memo, rv.SetBy = p.Labels.Payee, p.Labels.Category, p.Labels.Memo, p.Labels.SetBy
+		rv.Suggestion, rv.Score, rv.TransferWith = &e, p.Score, nil
+		markDuplicate(rv)
+		r.note("review.reopen", p.Line, map[string]any{"was": was, "entry": made, "duplicate_of": e, "score": p.Score})
+		return nil
 	}
 	if err := r.tx.LinkLine(ctx, sp.ID, bankfeed.LineID(p.Line)); err != nil {
 		return err
 	}
-	e := sp.EntryID
 	r.decided(rv, bankfeed.ReviewMatched)
 	rv.EntryID, rv.TransferWith = &e, nil
 	r.note("review.auto_replace", p.Line, map[string]any{"entry": e, "replaced": made, "score": p.Score})
+	return nil
+}
+
+// PossibleDuplicate reports whether a line's suggestion is an entry a
+// person typed after bankfeed had booked the line without review, which
+// may be the same event (its SetBy says "suggestion": "duplicate"): the
+// line was put back For Review so that the person matches it to that entry
+// or adds it again, and faces say so.
+func PossibleDuplicate(rv *bankfeed.Review) bool {
+	return rv.Suggestion != nil && rv.SetBy["suggestion"] == "duplicate"
+}
+
+// markDuplicate marks a line's suggestion a possible duplicate.
+func markDuplicate(rv *bankfeed.Review) {
+	by := make(map[string]string, len(rv.SetBy)+1)
+	for k, v := range rv.SetBy {
+		by[k] = v
+	}
+	by["suggestion"] = "duplicate"
+	rv.SetBy = by
+}
+
+// unbook deletes the entry bankfeed made for a line booked without review;
+// the other lines of that entry (a transfer's other leg) go back For
+// Review, unless the round's plan links them too.
+func (r *round) unbook(ctx context.Context, rv *bankfeed.Review) error {
+	if rv.EntryID == nil {
+		return nil
+	}
+	e, err := r.tx.Entry(ctx, *rv.EntryID)
+	switch {
+	case bankfeed.ErrorCodeOf(err) == bankfeed.ENotFound:
+		return nil
+	case err != nil:
+		return err
+	}
+	if err := r.tx.DeleteEntry(ctx, e.ID); err != nil {
+		return err
+	}
+	for _, s := range e.Splits {
+		for _, l := range s.Lines {
+			if l == rv.LineID {
+				continue
+			}
+			if err := r.reopen(ctx, l, e.ID, rv.LineID); err != nil {
+				return err
+			}
+			r.reviews[l].TransferWith = nil
+		}
+	}
 	return nil
 }
 
