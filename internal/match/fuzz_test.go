@@ -142,7 +142,7 @@ func checkPlan(t *testing.T, b *Batch, p *Plan) {
 			t.Fatalf("entry %d assigned twice", lp.Entry)
 		case lp.Zone == ZoneAuto && lp.Score-lp.RunnerUp < AutoMargin:
 			t.Fatalf("line %d auto at %v over %v", lp.Line, lp.Score, lp.RunnerUp)
-		case lp.Zone == ZoneAuto && lp.Score < AutoScore && !b.Provisional[lp.Line]:
+		case lp.Zone == ZoneAuto && lp.Score < AutoScore && !b.Provisional[lp.Line] && !mirrorOf(b, lp):
 			t.Fatalf("line %d auto at %v", lp.Line, lp.Score)
 		case b.Provisional[lp.Line] && (lp.Add || lp.Exclude):
 			t.Fatalf("provisional line %d added %v, excluded %v", lp.Line, lp.Add, lp.Exclude)
@@ -230,4 +230,29 @@ func TestProcessExtremes(t *testing.T) {
 	}
 	b.Deliveries = []Delivery{d}
 	checkPlan(t, b, Process(b))
+}
+
+// mirrorOf reports whether a plan's entry is a transfer's mirror leg of
+// the line's amount dated 0 to MirrorDays days before it.
+func mirrorOf(b *Batch, lp *LinePlan) bool {
+	var l *Line
+	for di := range b.Deliveries {
+		for i := range b.Deliveries[di].New {
+			if b.Deliveries[di].New[i].Key == lp.Line {
+				l = &b.Deliveries[di].New[i]
+			}
+		}
+	}
+	for i := range b.Open {
+		if b.Open[i].Key == lp.Line {
+			l = &b.Open[i]
+		}
+	}
+	for _, e := range b.Entries {
+		if l != nil && e.Key == lp.Entry {
+			dd := l.Day - e.Day
+			return e.Transfer && e.Amount == l.Amount && dd >= 0 && dd <= MirrorDays && l.Check == ""
+		}
+	}
+	return false
 }

@@ -105,7 +105,7 @@ type Zone uint8
 const (
 	ZoneNew     Zone = iota // no candidate worth showing: add as new (or auto-add)
 	ZoneSuggest             // a candidate to confirm: For Review with a suggestion
-	ZoneAuto                // matched without review: high score, clear margin
+	ZoneAuto                // matched without review: high score (or a transfer's mirror, MirrorDays), clear margin
 )
 
 func (z Zone) String() string { return [...]string{"new", "suggest", "auto"}[z] }

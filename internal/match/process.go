@@ -9,6 +9,18 @@ const AddConfidence = 0.9
 // its made entry below the auto bar (Batch.Provisional).
 const ProvisionalDays = 3
 
+// MirrorDays is the largest number of days a line may come after the
+// mirror leg of a transfer a person typed (an open entry's leg in the
+// line's account, the other in another own account) for the entry to take
+// it below the auto bar: the line's exact amount, no competitor within
+// AutoMargin, and a descriptor that names no payee the person confirmed
+// and carries no check number. A transfer's line is the bank's own words
+// (DEPOSIT 4411, ONLINE BANKING 9839002): nothing in it names the
+// transfer, and its other leg may not be delivered yet, so it scores no
+// more than its amount and date; the person's word that money moved
+// between own accounts that day stands for the payee.
+const MirrorDays = 2
+
 // DuplicateDays is the largest number of days a provisional line may come
 // after an entry that resembles it (ZoneSuggest) for the line to go back
 // For Review as a possible duplicate of that entry (LinePlan.Duplicate).
@@ -24,7 +36,8 @@ const DuplicateDays = 7
 // changes it; the same batch gives the same plan.
 //
 // Each LinePlan carries the zone of its line's assigned entry (Entry,
-// Score, RunnerUp). A line left in ZoneNew has Entry 0 and, for
+// Score, RunnerUp): ZoneAuto at AutoScore with AutoMargin, or for a
+// transfer's mirror leg as MirrorDays says. A line left in ZoneNew has Entry 0 and, for
 // information, the score of its best candidate (perhaps assigned to
 // another line) in Score and the second best in RunnerUp. Add is set only
 // when no candidate at all scored SuggestScore and the line is in no
@@ -75,7 +88,7 @@ func Process(b *Batch) *Plan {
 			p.RunnerUp = float64(m.runnerUp[i])
 			p.Zone = ZoneSuggest
 			clearMargin := !m.hasRU[i] || p.Score-p.RunnerUp >= AutoMargin
-			if clearMargin && (p.Score >= AutoScore || (b.Provisional[l.Key] && ix.replaces(tx, &infos[i], e))) {
+			if clearMargin && (p.Score >= AutoScore || ix.mirrors(&infos[i], e) || (b.Provisional[l.Key] && ix.replaces(tx, &infos[i], e))) {
 				p.Zone = ZoneAuto
 			}
 		} else if t := &m.best[i]; t.n > 0 {

@@ -201,6 +201,15 @@ func (ix *entryIndex) replaces(tx *textIndex, l *lineInfo, p int32) bool {
 	return sim >= GrowthSimilarity
 }
 
+// mirrors reports whether the entry at position p, the mirror leg of a
+// transfer, may take line l below the auto bar (MirrorDays): the line's
+// amount, the line dated 0 to MirrorDays days after it, a descriptor that
+// names no payee the person confirmed and no check number.
+func (ix *entryIndex) mirrors(l *lineInfo, p int32) bool {
+	dd := l.day - ix.day[p]
+	return ix.flags[p]&isTransfer != 0 && l.amt == ix.amt[p] && dd >= 0 && dd <= MirrorDays && !l.learned && l.check == ""
+}
+
 // payeeSim is how well line l and the entry at position p agree on the
 // payee, and whether a disagreement means a known other payee. The mirror
 // leg of a transfer has no payee of its own: a transfer word in the line,

@@ -202,15 +202,37 @@ func TestMirrorLegsWithoutWords(t *testing.T) {
 	if got := zones(stored); !cmp.Equal(got, []Zone{ZoneAuto}) {
 		t.Errorf("other leg stored: zones %v, want auto", got)
 	}
-	// One leg alone, or a pending other leg: a deposit may be anything.
+	// One leg alone, or a pending other leg: the typed transfer stands for
+	// the payee when nothing else claims the line (MirrorDays).
 	p := out
 	p.Pending = true
 	for name, b := range map[string]*Batch{
 		"alone":   {Deliveries: []Delivery{{Account: 2, New: []Line{in}}}, Entries: entries},
 		"pending": {Deliveries: []Delivery{{Account: 2, New: []Line{in}}}, Stored: []Line{p}, Entries: entries},
 	} {
+		if got := zones(b); !cmp.Equal(got, []Zone{ZoneAuto}) {
+			t.Errorf("%s: zones %v, want auto", name, got)
+		}
+	}
+	// Alone, a deposit that may be something else: suggested only.
+	late, check, twin := in, in, in
+	late.Day = D0 + MirrorDays + 1
+	check.Check = "1042"
+	twin.Key = 3
+	for name, b := range map[string]*Batch{
+		"dated after MirrorDays": {Deliveries: []Delivery{{Account: 2, New: []Line{late}}}, Entries: entries},
+		"dated before the entry": {Deliveries: []Delivery{{Account: 2, New: []Line{leg(2, 2, D0-1, 70000, "DEPOSIT 4822277")}}}, Entries: entries},
+		"a check deposited":      {Deliveries: []Delivery{{Account: 2, New: []Line{check}}}, Entries: entries},
+		"a payee the person confirmed": {Deliveries: []Delivery{{Account: 2, New: []Line{in}}}, Entries: entries,
+			PayeeOf: func(text string) string { return "Acme Corp" }},
+	} {
 		if got := zones(b); !cmp.Equal(got, []Zone{ZoneSuggest}) {
 			t.Errorf("%s: zones %v, want suggest", name, got)
 		}
+	}
+	// Two deposits of the amount: neither is sure.
+	b := &Batch{Deliveries: []Delivery{{Account: 2, New: []Line{in, twin}}}, Entries: entries}
+	if got := zones(b); !cmp.Equal(got, []Zone{ZoneSuggest, ZoneNew}) {
+		t.Errorf("two deposits: zones %v, want suggest, new", got)
 	}
 }
