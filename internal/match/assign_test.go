@@ -73,15 +73,15 @@ func TestAssign(t *testing.T) {
 			},
 		},
 		{
-			name: "twins: two lines, two entries alike, both to review",
+			name: "twins: two lines, two entries alike, paired in order without review (twins.go)",
 			lines: []Line{
 				open(1, D0, -150, "INTEREST CHARGE"),
 				open(2, D0, -150, "INTEREST CHARGE"),
 			},
 			entries: []Entry{entry(10, D0, -150, "Interest charge"), entry(11, D0, -150, "Interest charge")},
 			want: []LinePlan{
-				{Line: 1, Zone: ZoneSuggest, Entry: 10, Score: 8.5, RunnerUp: 8.5},
-				{Line: 2, Zone: ZoneSuggest, Entry: 11, Score: 8.5, RunnerUp: 8.5},
+				{Line: 1, Zone: ZoneAuto, Entry: 10, Score: 8.5, RunnerUp: 8.5},
+				{Line: 2, Zone: ZoneAuto, Entry: 11, Score: 8.5, RunnerUp: 8.5},
 			},
 		},
 		{

@@ -140,9 +140,9 @@ func checkPlan(t *testing.T, b *Batch, p *Plan) {
 			t.Fatalf("line %d new with entry %d", lp.Line, lp.Entry)
 		case lp.Zone != ZoneNew && entries[lp.Entry]:
 			t.Fatalf("entry %d assigned twice", lp.Entry)
-		case lp.Zone == ZoneAuto && lp.Score-lp.RunnerUp < AutoMargin:
+		case lp.Zone == ZoneAuto && lp.Score-lp.RunnerUp < AutoMargin && !twinOf(b, lp):
 			t.Fatalf("line %d auto at %v over %v", lp.Line, lp.Score, lp.RunnerUp)
-		case lp.Zone == ZoneAuto && lp.Score < AutoScore && !b.Provisional[lp.Line] && !mirrorOf(b, lp):
+		case lp.Zone == ZoneAuto && lp.Score < AutoScore && !b.Provisional[lp.Line] && !mirrorOf(b, lp) && !twinOf(b, lp):
 			t.Fatalf("line %d auto at %v", lp.Line, lp.Score)
 		case b.Provisional[lp.Line] && (lp.Add || lp.Exclude):
 			t.Fatalf("provisional line %d added %v, excluded %v", lp.Line, lp.Add, lp.Exclude)
@@ -230,6 +230,28 @@ func TestProcessExtremes(t *testing.T) {
 	}
 	b.Deliveries = []Delivery{d}
 	checkPlan(t, b, Process(b))
+}
+
+// twinOf reports whether a plan's line has another alike in the batch
+// (twins.go: there are at least as many lines alike as entries alike).
+func twinOf(b *Batch, lp *LinePlan) bool {
+	var lines []Line
+	for _, d := range b.Deliveries {
+		lines = append(lines, d.New...)
+	}
+	lines = append(lines, b.Open...)
+	for _, l := range lines {
+		if l.Key != lp.Line {
+			continue
+		}
+		for _, o := range lines {
+			if o.Key != l.Key && o.Account == l.Account && o.Amount == l.Amount && o.Day == l.Day && o.Text == l.Text &&
+				o.Check == l.Check && o.Ref == l.Ref && o.Pending == l.Pending {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // mirrorOf reports whether a plan's entry is a transfer's mirror leg of

@@ -36,8 +36,9 @@ const DuplicateDays = 7
 // changes it; the same batch gives the same plan.
 //
 // Each LinePlan carries the zone of its line's assigned entry (Entry,
-// Score, RunnerUp): ZoneAuto at AutoScore with AutoMargin, or for a
-// transfer's mirror leg as MirrorDays says. A line left in ZoneNew has Entry 0 and, for
+// Score, RunnerUp): ZoneAuto at AutoScore with AutoMargin, for a
+// transfer's mirror leg as MirrorDays says, or for lines and entries alike
+// as twins.go says. A line left in ZoneNew has Entry 0 and, for
 // information, the score of its best candidate (perhaps assigned to
 // another line) in Score and the second best in RunnerUp. Add is set only
 // when no candidate at all scored SuggestScore and the line is in no
@@ -78,6 +79,7 @@ func Process(b *Batch) *Plan {
 	ix := buildIndex(b.Entries, tx)
 	m := match(infos, keys, ix, tx)
 
+	tw := &twins{ix: ix, tx: tx, lines: lines, infos: infos}
 	plan.Lines = make([]LinePlan, len(lines))
 	for i, l := range lines {
 		p := &plan.Lines[i]
@@ -89,6 +91,8 @@ func Process(b *Batch) *Plan {
 			p.Zone = ZoneSuggest
 			clearMargin := !m.hasRU[i] || p.Score-p.RunnerUp >= AutoMargin
 			if clearMargin && (p.Score >= AutoScore || ix.mirrors(&infos[i], e) || (b.Provisional[l.Key] && ix.replaces(tx, &infos[i], e))) {
+				p.Zone = ZoneAuto
+			} else if p.Score >= AutoScore+scoreRepeat && tw.sure(int32(i), e, m.score[i]) {
 				p.Zone = ZoneAuto
 			}
 		} else if t := &m.best[i]; t.n > 0 {
