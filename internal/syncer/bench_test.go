@@ -9,8 +9,10 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -94,6 +96,7 @@ func benchLowerBound(sc *fakebank.Scenario) time.Duration {
 func benchSync(b *testing.B, srv *fakebank.Server, bound time.Duration, daily bool) {
 	ctx := context.Background()
 	worst, lines := 0.0, 0
+	var cpu time.Duration
 	for range b.N {
 		b.StopTimer()
 		f := newBenchFleet(b, srv)
@@ -106,14 +109,18 @@ func benchSync(b *testing.B, srv *fakebank.Server, bound time.Duration, daily bo
 		srv.ClearRequests()
 		stopProfile := profileTimed(b, daily)
 		b.StartTimer()
-		start := time.Now()
+		start, cpuStart := time.Now(), processCPU(b)
 		runs := f.syncAll(b, ctx)
 		took := time.Since(start)
+		cpu += processCPU(b) - cpuStart
 		b.StopTimer()
 		stopProfile()
 		worst = max(worst, float64(took)/float64(bound))
 		f.check(b, runs, daily)
 		checkPolite(b, srv)
+		if os.Getenv("BANKFEED_BENCH_TIMELINE") != "" {
+			printTimeline(b, srv, start, f.steps)
+		}
 		for _, r := range runs {
 			lines += r.New
 		}
@@ -124,6 +131,18 @@ func benchSync(b *testing.B, srv *fakebank.Server, bound time.Duration, daily bo
 	b.ReportMetric(float64(bound)/float64(time.Millisecond), "lower_bound_ms")
 	b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(time.Millisecond), "ms_per_sync")
 	b.ReportMetric(float64(lines)/float64(b.N), "new_lines")
+	b.ReportMetric(float64(cpu)/float64(b.N)/float64(time.Millisecond), "cpu_ms_per_sync")
+}
+
+// processCPU is the CPU time the process has used, user and system: the
+// work a sync costs, fakebank's included, which the other work on the
+// machine changes less than it changes the wall time.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // profileTimed profiles the timed part alone, and returns what stops it:
@@ -183,6 +202,10 @@ type benchFleet struct {
 	http  interface{ CloseIdleConnections() }
 	shift atomic.Int64 // added to the syncer's clock
 	conns []bankfeed.ConnectionID
+	// steps, with BANKFEED_BENCH_TIMELINE set: when each account (by
+	// number) began fetching and importing.
+	stepMu sync.Mutex
+	steps  map[string]map[string]time.Time
 }
 
 func newBenchFleet(b *testing.B, srv *fakebank.Server) *benchFleet {
@@ -198,8 +221,19 @@ func newBenchFleet(b *testing.B, srv *fakebank.Server) *benchFleet {
 	}
 	hc := ofxdirect.NewHTTPClient(&tls.Config{RootCAs: srv.CertPool()})
 	f := &benchFleet{db: db, http: hc}
-	f.s = syncer.New(db, key, syncer.Options{HTTP: ofxdirect.Client{HTTP: hc}, InstitutionLimit: benchLimit,
-		Now: func() time.Time { return time.Now().Add(time.Duration(f.shift.Load())) }})
+	opts := syncer.Options{HTTP: ofxdirect.Client{HTTP: hc}, InstitutionLimit: benchLimit,
+		Now: func() time.Time { return time.Now().Add(time.Duration(f.shift.Load())) }}
+	if os.Getenv("BANKFEED_BENCH_TIMELINE") != "" {
+		f.steps = map[string]map[string]time.Time{"fetching": {}, "importing": {}}
+		opts.Progress = func(e syncer.Event) {
+			if m := f.steps[e.Step]; m != nil && e.Account != nil {
+				f.stepMu.Lock()
+				m[e.Account.Number] = time.Now()
+				f.stepMu.Unlock()
+			}
+		}
+	}
+	f.s = syncer.New(db, key, opts)
 
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -342,4 +376,82 @@ func benchScenario(b *testing.B) *fakebank.Scenario {
 		b.Fatal(err)
 	}
 	return sc
+}
+
+// printTimeline prints, from fakebank's request log, when each bank's
+// first request came, how long after a slot's answer the next request
+// came (with the limit of 2, request i takes the slot of the answer i-2
+// in order of their ends), how long the bank took, and when each bank was
+// done; percentiles over the banks or requests, in ms from start.
+func printTimeline(b *testing.B, srv *fakebank.Server, start time.Time, steps map[string]map[string]time.Time) {
+	byInst := map[string][]fakebank.Record{}
+	for _, r := range srv.Requests(fakebank.Filter{Channel: fakebank.ChannelOFX}) {
+		byInst[r.Institution] = append(byInst[r.Institution], r)
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	var firsts, gaps, took, done, firstRound, send, read, wake, firstFetch []float64
+	acct := func(r fakebank.Record) string {
+		for _, a := range r.Asked {
+			if _, n, ok := strings.Cut(a, "stmt:"); ok {
+				return n
+			}
+		}
+		return ""
+	}
+	for _, recs := range byInst {
+		slices.SortFunc(recs, func(x, y fakebank.Record) int { return x.Time.Compare(y.Time) })
+		var ends, imports, fetches []time.Time
+		for _, r := range recs {
+			d, _ := time.ParseDuration(r.Duration)
+			ends = append(ends, r.Time.Add(d))
+			took = append(took, ms(d))
+			a := acct(r)
+			if t, ok := steps["fetching"][a]; ok {
+				send = append(send, ms(r.Time.Sub(t)))
+				fetches = append(fetches, t)
+			}
+			if t, ok := steps["importing"][a]; ok {
+				read = append(read, ms(t.Sub(r.Time.Add(d))))
+				imports = append(imports, t)
+			}
+		}
+		slices.SortFunc(imports, func(x, y time.Time) int { return x.Compare(y) })
+		slices.SortFunc(fetches, func(x, y time.Time) int { return x.Compare(y) })
+		if len(fetches) > 0 {
+			firstFetch = append(firstFetch, ms(fetches[0].Sub(start)))
+		}
+		for i := benchLimit; i < len(fetches) && i-benchLimit < len(imports); i++ {
+			wake = append(wake, ms(fetches[i].Sub(imports[i-benchLimit])))
+		}
+		firsts = append(firsts, ms(recs[0].Time.Sub(start)))
+		slices.SortFunc(ends, func(x, y time.Time) int { return x.Compare(y) })
+		for i := benchLimit; i < len(recs); i++ {
+			gaps = append(gaps, ms(recs[i].Time.Sub(ends[i-benchLimit])))
+		}
+		firstRound = append(firstRound, ms(ends[0].Sub(start)))
+		done = append(done, ms(ends[len(ends)-1].Sub(start)))
+	}
+	pct := func(name string, xs []float64) {
+		slices.Sort(xs)
+		at := func(p float64) float64 { return xs[min(len(xs)-1, int(p*float64(len(xs))))] }
+		b.Logf("%-12s p10 %6.1f  p50 %6.1f  p90 %6.1f  max %6.1f  mean %6.1f", name, at(0.1), at(0.5), at(0.9), xs[len(xs)-1],
+			func() float64 {
+				t := 0.0
+				for _, x := range xs {
+					t += x
+				}
+				return t / float64(len(xs))
+			}())
+	}
+	pct("first sent", firsts)
+	pct("first answer", firstRound)
+	pct("gap", gaps)
+	pct("bank took", took)
+	pct("bank done", done)
+	if len(send) > 0 {
+		pct("first fetch", firstFetch)
+		pct("fetch→bank", send)
+		pct("bank→import", read)
+		pct("import→next", wake)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -333,7 +334,11 @@ func (rc *runCtx) account(ctx context.Context, ar *AccountResult) {
 		// The bank is done with this request: the next may go while this
 		// answer is written. A failure keeps its slot until it is
 		// recorded, so no request goes to a failing bank meanwhile.
+		// Yielding lets the run that takes the slot send its request
+		// first: on a busy machine it would otherwise wait for this
+		// goroutine to write its answer.
 		h.letGo()
+		runtime.Gosched()
 	}
 	if ctx.Err() != nil {
 		// Stopped on purpose: nothing to record, the next start retries.
