@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -78,6 +80,57 @@ func BenchmarkSync1000(b *testing.B) {
 	b.Run("daily", func(b *testing.B) { benchSync(b, srv, bound, true) })
 }
 
+// BenchmarkHandshakes100 times what a fresh sync of the fleet begins with:
+// a TLS handshake per bank and slot, 100 at once, with nothing else
+// running. last_ms is when the last one is done, median_ms the median; a
+// bank's first round can end no sooner than its second slot's handshake
+// and its latency. cpu_ms is the process's CPU time for them, fakebank's
+// half included.
+func BenchmarkHandshakes100(b *testing.B) {
+	sc := benchScenario(b)
+	srv, err := fakebank.Start(sc, fakebank.Options{MaxRequests: 10_000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = srv.Close() })
+	conf := &tls.Config{RootCAs: srv.CertPool()}
+	var last, median, cpu time.Duration
+	for b.Loop() {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var dones []time.Duration
+		start, cpuStart := time.Now(), processCPU(b)
+		for _, in := range sc.Institutions {
+			for range benchLimit {
+				wg.Go(func() {
+					conn, err := tls.Dial("tcp", srv.Addr(in.ID), conf)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					took := time.Since(start)
+					_ = conn.Close()
+					mu.Lock()
+					dones = append(dones, took)
+					mu.Unlock()
+				})
+			}
+		}
+		wg.Wait()
+		cpu += processCPU(b) - cpuStart
+		if b.Failed() {
+			b.FailNow()
+		}
+		slices.Sort(dones)
+		last += dones[len(dones)-1]
+		median += dones[len(dones)/2]
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(b.N) / float64(time.Millisecond) }
+	b.ReportMetric(ms(last), "last_ms")
+	b.ReportMetric(ms(median), "median_ms")
+	b.ReportMetric(ms(cpu), "cpu_ms")
+}
+
 // benchLowerBound is the least time the limit allows: the busiest bank's
 // accounts, benchLimit at a time, benchLatency each.
 func benchLowerBound(sc *fakebank.Scenario) time.Duration {
@@ -107,6 +160,9 @@ func benchSync(b *testing.B, srv *fakebank.Server, bound time.Duration, daily bo
 		}
 		f.http.CloseIdleConnections()
 		srv.ClearRequests()
+		f.stepMu.Lock()
+		clear(f.trace) // the untimed part's
+		f.stepMu.Unlock()
 		stopProfile := profileTimed(b, daily)
 		b.StartTimer()
 		start, cpuStart := time.Now(), processCPU(b)
@@ -120,6 +176,18 @@ func benchSync(b *testing.B, srv *fakebank.Server, bound time.Duration, daily bo
 		checkPolite(b, srv)
 		if os.Getenv("BANKFEED_BENCH_TIMELINE") != "" {
 			printTimeline(b, srv, start, f.steps)
+			for _, step := range []string{"get conn", "connect", "tls start", "tls done", "wrote"} {
+				ts := f.trace[step]
+				slices.SortFunc(ts, func(x, y time.Time) int { return x.Compare(y) })
+				var at []string
+				for _, q := range []int{0, 10, 50, 90, 99} {
+					if i := q * len(ts) / 100; i < len(ts) {
+						at = append(at, fmt.Sprintf("#%d %.1f", i, float64(ts[i].Sub(start))/1e6))
+					}
+				}
+				b.Logf("%-10s n=%d: %s", step, len(ts), strings.Join(at, "  "))
+			}
+			clear(f.trace)
 		}
 		for _, r := range runs {
 			lines += r.New
@@ -206,6 +274,7 @@ type benchFleet struct {
 	// number) began fetching and importing.
 	stepMu sync.Mutex
 	steps  map[string]map[string]time.Time
+	trace  map[string][]time.Time // times of the HTTP client's steps
 }
 
 func newBenchFleet(b *testing.B, srv *fakebank.Server) *benchFleet {
@@ -221,10 +290,14 @@ func newBenchFleet(b *testing.B, srv *fakebank.Server) *benchFleet {
 	}
 	hc := ofxdirect.NewHTTPClient(&tls.Config{RootCAs: srv.CertPool()})
 	f := &benchFleet{db: db, http: hc}
+	if os.Getenv("BANKFEED_BENCH_TIMELINE") != "" {
+		hc.Transport = &tracingTransport{next: hc.Transport.(*http.Transport), f: f}
+	}
 	opts := syncer.Options{HTTP: ofxdirect.Client{HTTP: hc}, InstitutionLimit: benchLimit,
 		Now: func() time.Time { return time.Now().Add(time.Duration(f.shift.Load())) }}
 	if os.Getenv("BANKFEED_BENCH_TIMELINE") != "" {
 		f.steps = map[string]map[string]time.Time{"fetching": {}, "importing": {}}
+		f.trace = map[string][]time.Time{}
 		opts.Progress = func(e syncer.Event) {
 			if m := f.steps[e.Step]; m != nil && e.Account != nil {
 				f.stepMu.Lock()
@@ -346,6 +419,32 @@ func checkPolite(b *testing.B, srv *fakebank.Server) {
 	}
 }
 
+// tracingTransport notes, for the timeline, when each request's TLS
+// handshake began and ended and when it was written, by the request's
+// order of arrival.
+type tracingTransport struct {
+	next *http.Transport
+	f    *benchFleet
+}
+
+func (t *tracingTransport) CloseIdleConnections() { t.next.CloseIdleConnections() }
+
+func (t *tracingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	note := func(step string) {
+		t.f.stepMu.Lock()
+		t.f.trace[step] = append(t.f.trace[step], time.Now())
+		t.f.stepMu.Unlock()
+	}
+	ctx := httptrace.WithClientTrace(r.Context(), &httptrace.ClientTrace{
+		GetConn:           func(string) { note("get conn") },
+		ConnectStart:      func(string, string) { note("connect") },
+		TLSHandshakeStart: func() { note("tls start") },
+		TLSHandshakeDone:  func(tls.ConnectionState, error) { note("tls done") },
+		WroteRequest:      func(httptrace.WroteRequestInfo) { note("wrote") },
+	})
+	return t.next.RoundTrip(r.WithContext(ctx))
+}
+
 func (f *benchFleet) close() {
 	f.http.CloseIdleConnections()
 	_ = f.db.Close()
@@ -353,7 +452,7 @@ func (f *benchFleet) close() {
 
 // benchScenario makes the fleet: history from 200 days ago, so a first
 // window is full; SGML and XML banks alternately.
-func benchScenario(b *testing.B) *fakebank.Scenario {
+func benchScenario(b testing.TB) *fakebank.Scenario {
 	sc := &fakebank.Scenario{Seed: 1000, Start: fakebank.DayOf(time.Now().AddDate(0, 0, -200), time.UTC),
 		Zone: "America/New_York"}
 	for i := range benchInstitutions {
