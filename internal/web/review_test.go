@@ -266,3 +266,50 @@ func (e *testEnv) booksAudit(subject string) string {
 	}
 	return as[0].Action + " by " + as[0].Actor
 }
+
+// TestReviewPossibleDuplicate: a line bankfeed had added, put back For
+// Review because the person typed an entry like it, says so on the page,
+// and the API carries the mark in set_by.
+func TestReviewPossibleDuplicate(t *testing.T) {
+	e := newTestEnv(t)
+	bk := e.signIn("bookkeeper")
+	ids := e.booksLoad(bk)
+	// An entry the engine will not match to the line by itself (months
+	// before it); the line is then marked by hand as the engine marks one.
+	var en bankfeed.Entry
+	decode(t, e.do(bk, "POST", "/api/v1/entries", map[string]any{"date": "2025-06-01", "payee": "Coffee House",
+		"account": "1", "amount": "-12.50", "category": "Expenses:Meals"}), http.StatusCreated, &en)
+	ctx := t.Context()
+	if err := e.db.Update(ctx, func(tx *store.Tx) error {
+		rv, err := tx.Review(ctx, bankfeed.LineID(ids[0]))
+		if err != nil {
+			return err
+		}
+		rv.State, rv.EntryID, rv.Suggestion, rv.Score = bankfeed.ReviewPending, nil, &en.ID, 7
+		rv.SetBy = map[string]string{"suggestion": "duplicate"}
+		return tx.PutReviews(ctx, []*bankfeed.Review{rv})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res := e.do(bk, "GET", "/review", nil)
+	b, _ := io.ReadAll(res.Body)
+	page := string(b)
+	if want := fmt.Sprintf(`<b>Possible duplicate</b> of entry <a href="/entries/%d">%d</a>`, en.ID, en.ID); !strings.Contains(page, want) {
+		t.Errorf("the review page lacks %q", want)
+	}
+	if n := strings.Count(page, "Possible duplicate"); n != 1 {
+		t.Errorf("%d possible duplicates on the page, want 1", n)
+	}
+	var q struct {
+		Items []struct {
+			LineID int64             `json:"line_id"`
+			SetBy  map[string]string `json:"set_by"`
+		} `json:"items"`
+	}
+	decode(t, e.do(bk, "GET", "/api/v1/review", nil), http.StatusOK, &q)
+	for _, it := range q.Items {
+		if it.LineID == ids[0] && it.SetBy["suggestion"] != "duplicate" {
+			t.Errorf("line %d: set_by %v, want the duplicate mark", it.LineID, it.SetBy)
+		}
+	}
+}
