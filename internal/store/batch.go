@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -244,6 +245,10 @@ func (db *DB) runBatch(first batchCall, q *batchQueue) {
 			if len(calls) == maxBatch {
 				return nil
 			}
+			// The committer is busy for as long as calls come; between
+			// two, the goroutines that wait for a CPU (a request to
+			// send, an answer to read) run first.
+			runtime.Gosched()
 			c, ok := q.next(!urgent && time.Since(began) < slowBudget)
 			if !ok {
 				return nil
