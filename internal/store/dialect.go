@@ -26,8 +26,10 @@ type dialect struct {
 	rebind func(q string) string
 	// maxParams bounds the parameters of one statement.
 	maxParams int
-	// writerDSN and readerDSN open the single writer and the readers.
-	writerDSN, readerDSN func(path string) string
+	// writerDSN and readerDSN open the single writer and the readers;
+	// checkpointDSN, when set, the connection that checkpoints the WAL
+	// beside the writer (DB.checkpoints).
+	writerDSN, readerDSN, checkpointDSN func(path string) string
 	// readerConns is the size of the read pool.
 	readerConns int
 	// nextLineID returns the first of the line ids the writer hands out in
@@ -48,6 +50,9 @@ var sqliteDialect = &dialect{
 	},
 	readerDSN: func(path string) string {
 		return sqliteDSN(path, "deferred", true)
+	},
+	checkpointDSN: func(path string) string {
+		return sqliteDSN(path, "deferred", false)
 	},
 	readerConns: 4,
 	nextLineID: func(ctx context.Context, tx *sql.Tx) (bankfeed.LineID, error) {
@@ -81,6 +86,12 @@ func sqliteDSN(path, txlock string, readOnly bool) string {
 		// Enough cache that a large import rarely waits on the disk; a bigger
 		// one (256 MiB) measured no faster and doubled the peak memory.
 		q.Add("_pragma", "cache_size(-65536)") // 64 MiB, allocated as used
+		// The WAL is checkpointed beside the writer (DB.checkpoints), not by
+		// the commit that finds it over 1,000 pages, which would hold up
+		// every call waiting for the writer while it copies and syncs. The
+		// writer still checkpoints a WAL that grew past 10,000 pages (40
+		// MiB): one that the checkpointer cannot keep up with.
+		q.Add("_pragma", "wal_autocheckpoint(10000)")
 	}
 	q.Set("_txlock", txlock)
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()

@@ -42,6 +42,7 @@ type DB struct {
 	// and on the readers.
 	wcache, rcache *stmtCache
 	batch          batcher
+	ckpt           checkpointer
 }
 
 // Open opens (creating if needed) the store in dataDir, which is created with
@@ -83,6 +84,13 @@ func OpenFile(ctx context.Context, path string, opts Options) (*DB, error) {
 	db.read.SetMaxOpenConns(db.d.readerConns)
 	db.read.SetMaxIdleConns(db.d.readerConns)
 	db.wcache, db.rcache = newStmtCache(db.write), newStmtCache(db.read)
+	if db.d.checkpointDSN != nil {
+		if err := db.ckpt.start(db.d.name, db.d.checkpointDSN(path)); err != nil {
+			db.read.Close()
+			db.write.Close()
+			return nil, fmt.Errorf("open store %s: %w", path, err)
+		}
+	}
 	return db, nil
 }
 
@@ -93,6 +101,7 @@ func (db *DB) Path() string { return db.path }
 // into the database file.
 func (db *DB) Close() error {
 	db.closeBatches()
+	db.ckpt.stop()
 	db.wcache.close()
 	db.rcache.close()
 	var errs []error
@@ -134,6 +143,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return db.d.wrap("commit", err)
 	}
+	db.ckpt.kick()
 	return nil
 }
 
