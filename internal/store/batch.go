@@ -18,6 +18,7 @@ import (
 const (
 	maxBatch   = 64
 	slowBudget = 10 * time.Millisecond
+	yieldEvery = time.Millisecond
 )
 
 // batchCall is one fn waiting for Batch's committer.
@@ -80,7 +81,7 @@ func (db *DB) BatchFirst(ctx context.Context, fn func(tx *Tx) error) error {
 // BatchNow is BatchFirst for a quick fn that something waits on right
 // now (a lease that lets a request go): it goes ahead of the calls of
 // BatchFirst, which many may make at once, and the transaction it joins
-// takes no more slow calls.
+// takes no more calls but those of BatchNow, and commits at once.
 func (db *DB) BatchNow(ctx context.Context, fn func(tx *Tx) error) error {
 	return db.batchCall(ctx, fn, queueNow)
 }
@@ -232,6 +233,7 @@ func (db *DB) runBatch(first batchCall, q *batchQueue) {
 	var results []batchResult
 	began := time.Now()
 	urgent := false // a call of BatchNow is in: no more slow calls
+	yielded := began
 	err := db.Update(context.Background(), func(tx *Tx) error {
 		for i := 0; ; i++ {
 			urgent = urgent || calls[i].now
@@ -245,11 +247,23 @@ func (db *DB) runBatch(first batchCall, q *batchQueue) {
 			if len(calls) == maxBatch {
 				return nil
 			}
-			// The committer is busy for as long as calls come; between
-			// two, the goroutines that wait for a CPU (a request to
-			// send, an answer to read) run first.
-			runtime.Gosched()
-			c, ok := q.next(!urgent && time.Since(began) < slowBudget)
+			var c batchCall
+			var ok bool
+			if urgent {
+				// A request waits on this commit: only calls as
+				// urgent join it, and the committer does not yield.
+				c, ok = receive(&q.now)
+			} else {
+				// The committer is busy for as long as calls come;
+				// now and then between two, the goroutines that wait
+				// for a CPU (a request to send, an answer to read) run
+				// first. Not when a call of BatchNow waits.
+				if len(q.now) == 0 && time.Since(yielded) >= yieldEvery {
+					runtime.Gosched()
+					yielded = time.Now()
+				}
+				c, ok = q.next(time.Since(began) < slowBudget)
+			}
 			if !ok {
 				return nil
 			}
