@@ -232,7 +232,7 @@ func (db *DB) runBatch(first batchCall, q *batchQueue) {
 	calls := []batchCall{first}
 	var results []batchResult
 	began := time.Now()
-	urgent := false // a call of BatchNow is in: no more slow calls
+	urgent := false // a call of BatchNow is in: no more calls but its kind
 	yielded := began
 	err := db.Update(context.Background(), func(tx *Tx) error {
 		for i := 0; ; i++ {

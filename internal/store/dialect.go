@@ -28,7 +28,7 @@ type dialect struct {
 	maxParams int
 	// writerDSN and readerDSN open the single writer and the readers;
 	// checkpointDSN, when set, the connection that checkpoints the WAL
-	// beside the writer (DB.checkpoints).
+	// beside the writer (checkpointer).
 	writerDSN, readerDSN, checkpointDSN func(path string) string
 	// readerConns is the size of the read pool.
 	readerConns int
@@ -86,7 +86,7 @@ func sqliteDSN(path, txlock string, readOnly bool) string {
 		// Enough cache that a large import rarely waits on the disk; a bigger
 		// one (256 MiB) measured no faster and doubled the peak memory.
 		q.Add("_pragma", "cache_size(-65536)") // 64 MiB, allocated as used
-		// The WAL is checkpointed beside the writer (DB.checkpoints), not by
+		// The WAL is checkpointed beside the writer (checkpointer), not by
 		// the commit that finds it over 1,000 pages, which would hold up
 		// every call waiting for the writer while it copies and syncs. The
 		// writer still checkpoints a WAL that grew past 10,000 pages (40
