@@ -488,7 +488,7 @@ func printTimeline(b *testing.B, srv *fakebank.Server, start time.Time, steps ma
 		byInst[r.Institution] = append(byInst[r.Institution], r)
 	}
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	var firsts, gaps, took, done, firstRound, send, read, wake, firstFetch []float64
+	var firsts, gaps, took, done, firstRound, send, read, firstFetch []float64
 	acct := func(r fakebank.Record) string {
 		for _, a := range r.Asked {
 			if _, n, ok := strings.Cut(a, "stmt:"); ok {
@@ -499,7 +499,7 @@ func printTimeline(b *testing.B, srv *fakebank.Server, start time.Time, steps ma
 	}
 	for _, recs := range byInst {
 		slices.SortFunc(recs, func(x, y fakebank.Record) int { return x.Time.Compare(y.Time) })
-		var ends, imports, fetches []time.Time
+		var ends, fetches []time.Time
 		for _, r := range recs {
 			d, _ := time.ParseDuration(r.Duration)
 			ends = append(ends, r.Time.Add(d))
@@ -511,16 +511,11 @@ func printTimeline(b *testing.B, srv *fakebank.Server, start time.Time, steps ma
 			}
 			if t, ok := steps["importing"][a]; ok {
 				read = append(read, ms(t.Sub(r.Time.Add(d))))
-				imports = append(imports, t)
 			}
 		}
-		slices.SortFunc(imports, func(x, y time.Time) int { return x.Compare(y) })
 		slices.SortFunc(fetches, func(x, y time.Time) int { return x.Compare(y) })
 		if len(fetches) > 0 {
 			firstFetch = append(firstFetch, ms(fetches[0].Sub(start)))
-		}
-		for i := benchLimit; i < len(fetches) && i-benchLimit < len(imports); i++ {
-			wake = append(wake, ms(fetches[i].Sub(imports[i-benchLimit])))
 		}
 		firsts = append(firsts, ms(recs[0].Time.Sub(start)))
 		slices.SortFunc(ends, func(x, y time.Time) int { return x.Compare(y) })
@@ -551,6 +546,5 @@ func printTimeline(b *testing.B, srv *fakebank.Server, start time.Time, steps ma
 		pct("first fetch", firstFetch)
 		pct("fetch→bank", send)
 		pct("bank→import", read)
-		pct("import→next", wake)
 	}
 }
