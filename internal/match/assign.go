@@ -194,7 +194,15 @@ type scanner struct {
 }
 
 func (sc *scanner) line(li int32, l *lineInfo) {
-	g := sc.ix.groups[groupKey{l.account, l.out}]
+	sc.ix.eachCandidate(l, func(p int32) { sc.try(li, l, p) })
+}
+
+// eachCandidate calls fn with the position of every entry line l may be
+// matched to: its account and sign, an amount band it fits, within
+// DateWindow (CheckWindow for a line with a check number), and entries
+// with a check number within CheckWindow.
+func (ix *entryIndex) eachCandidate(l *lineInfo, fn func(p int32)) {
+	g := ix.groups[groupKey{l.account, l.out}]
 	if g == nil {
 		return
 	}
@@ -205,17 +213,17 @@ func (sc *scanner) line(li int32, l *lineInfo) {
 	from, to := clampDay(int64(l.day)-int64(w)), clampDay(int64(l.day)+int64(w))
 	lo, hi := bandsOf(l.amt)
 	for b := lo; b <= hi; b++ {
-		x, y := sc.ix.window(g, b, from, to)
+		x, y := ix.window(g, b, from, to)
 		for p := x; p < y; p++ {
-			sc.try(li, l, p)
+			fn(p)
 		}
 	}
 	if l.check != "" {
 		return
 	}
-	for _, p := range sc.ix.checkWindow(g, clampDay(int64(l.day)-CheckWindow), clampDay(int64(l.day)+CheckWindow)) {
-		if absDay(sc.ix.day[p]-l.day) > DateWindow {
-			sc.try(li, l, p)
+	for _, p := range ix.checkWindow(g, clampDay(int64(l.day)-CheckWindow), clampDay(int64(l.day)+CheckWindow)) {
+		if absDay(ix.day[p]-l.day) > DateWindow {
+			fn(p)
 		}
 	}
 }

@@ -121,12 +121,8 @@ func (t *twins) repeatsAreTwins(p int32) bool {
 // candidates are every entry line l may be, with its score.
 func (t *twins) candidates(l *lineInfo) []pair {
 	ix := t.ix
-	g := ix.groups[groupKey{l.account, l.out}]
-	if g == nil {
-		return nil
-	}
 	var out []pair
-	try := func(p int32) {
+	ix.eachCandidate(l, func(p int32) {
 		exact, grown, ok := amountFits(l.amt, ix.amt[p])
 		if !ok {
 			return
@@ -135,26 +131,7 @@ func (t *twins) candidates(l *lineInfo) []pair {
 		if s, ok := ix.score(t.tx, l, p, dd, exact, grown); ok {
 			out = append(out, pair{entry: p, score: float32(s), dd: dd})
 		}
-	}
-	w := Day(DateWindow)
-	if l.check != "" {
-		w = CheckWindow
-	}
-	from, to := clampDay(int64(l.day)-int64(w)), clampDay(int64(l.day)+int64(w))
-	lo, hi := bandsOf(l.amt)
-	for b := lo; b <= hi; b++ {
-		x, y := ix.window(g, b, from, to)
-		for p := x; p < y; p++ {
-			try(p)
-		}
-	}
-	if l.check == "" {
-		for _, p := range ix.checkWindow(g, clampDay(int64(l.day)-CheckWindow), clampDay(int64(l.day)+CheckWindow)) {
-			if absDay(ix.day[p]-l.day) > DateWindow {
-				try(p)
-			}
-		}
-	}
+	})
 	return out
 }
 
