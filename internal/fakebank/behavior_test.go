@@ -581,3 +581,58 @@ func TestScenarioErrors(t *testing.T) {
 		t.Fatalf("the sample scenario: %v", err)
 	}
 }
+
+// TestLatencyFromRequest: a latency fault's delay runs from the request's
+// arrival, so the bank's own work is inside it; two add up; the request log
+// keeps the whole time; a client that leaves during the delay is noted.
+func TestLatencyFromRequest(t *testing.T) {
+	h := newHarness(t, testScenario)
+	for range 2 {
+		f, err := h.s.AddFault(FaultSpec{Kind: FaultLatency, Institution: "bank", Params: map[string]string{"delay": "150ms"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = h.s.RemoveFault(f.ID) })
+	}
+	var buf bytes.Buffer
+	if err := ofx.WriteRequest(&buf, h.stmtRequest("bank", "alice", "pw-alice", "111", window30, testNow), ofx.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	resp, err := h.hc.Post(h.s.OFXURL("bank"), contentTypeOFX, bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := readAll(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took < 300*time.Millisecond {
+		t.Errorf("answered after %s, before the two delays of 150ms", took)
+	}
+	if r, err := ofx.Read(bytes.NewReader(body)); err != nil || len(r.Statements) != 1 {
+		t.Fatalf("answer: %v, %d statements", err, len(r.Statements))
+	}
+	recs := h.s.Requests(Filter{Institution: "bank"})
+	last := recs[len(recs)-1]
+	if d, err := time.ParseDuration(last.Duration); err != nil || d < 300*time.Millisecond || last.Fault != "latency,latency" {
+		t.Errorf("logged %q (%v), fault %q; want the whole 300ms and both faults", last.Duration, err, last.Fault)
+	}
+
+	// A client that gives up during the delay.
+	hc := &http.Client{Timeout: 100 * time.Millisecond, Transport: h.hc.Transport}
+	if _, err := hc.Post(h.s.OFXURL("bank"), contentTypeOFX, bytes.NewReader(buf.Bytes())); err == nil {
+		t.Fatal("answered within the client's 100ms")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		recs = h.s.Requests(Filter{Institution: "bank"})
+		if last = recs[len(recs)-1]; last.Error != "" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if last.Error != "client went away during the delay" || last.HTTPStatus != 0 {
+		t.Errorf("logged error %q, status %d; want the client gone during the delay", last.Error, last.HTTPStatus)
+	}
+}

@@ -142,8 +142,8 @@ var Kinds = []Kind{
 		Desc: "OFX sign-on STATUS 15501: too many requests, with the time the limit resets"},
 	{Name: FaultRateLimit429, Layer: layerHTTP, Params: []Param{pReset},
 		Desc: "HTTP 429 with Retry-After and X-RateLimit-Reset"},
-	{Name: FaultLatency, Layer: layerDelivery, Params: []Param{{Name: "delay", Default: "2s", Desc: "wait before answering", kind: paramDuration}},
-		Desc: "a slow answer: waits before sending headers"},
+	{Name: FaultLatency, Layer: layerDelivery, Params: []Param{{Name: "delay", Default: "2s", Desc: "time from the request to the answer", kind: paramDuration}},
+		Desc: "a slow answer: the headers go out delay after the request came, the bank's own work counted in it"},
 	{Name: FaultTrickle, Layer: layerDelivery, Params: []Param{
 		{Name: "chunk", Default: "64", Desc: "bytes per write", kind: paramInt},
 		{Name: "interval", Default: "100ms", Desc: "wait between writes", kind: paramDuration}},

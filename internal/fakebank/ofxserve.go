@@ -65,14 +65,26 @@ func (s *Server) serveOFX(in *Institution, w http.ResponseWriter, r *http.Reques
 	// The record is kept before the answer goes out, so a client that has
 	// read its answer finds its request counted.
 	logged := false
-	logNow := func() {
+	record := func() {
 		if !logged {
 			logged = true
 			rec.Duration = time.Since(began).Round(time.Millisecond).String()
 			s.record(rec)
 		}
 	}
-	defer logNow()
+	defer record()
+	// A latency fault holds the answer until its delay has passed since
+	// the request came: the bank's own work is done within the delay, as a
+	// real bank's server does it on its own machine.
+	var answerAt time.Time
+	logNow := func() {
+		if !logged && !answerAt.IsZero() && !s.wait(r, time.Until(answerAt)) {
+			rec.HTTPStatus, rec.Error = 0, "client went away during the delay" // nothing was sent
+			record()
+			panic(http.ErrAbortHandler)
+		}
+		record()
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		rec.HTTPStatus = http.StatusMethodNotAllowed
@@ -101,11 +113,10 @@ func (s *Server) serveOFX(in *Institution, w http.ResponseWriter, r *http.Reques
 		x.acted(f)
 		switch f.spec.Kind {
 		case FaultLatency:
-			if !s.wait(r, f.duration("delay")) {
-				rec.Error = "client went away during the delay"
-				logNow()
-				panic(http.ErrAbortHandler)
+			if answerAt.IsZero() {
+				answerAt = began
 			}
+			answerAt = answerAt.Add(f.duration("delay")) // delays add up
 		case FaultTrickle:
 			trickle = f
 		}
