@@ -43,6 +43,7 @@ type DB struct {
 	wcache, rcache *stmtCache
 	batch          batcher
 	ckpt           checkpointer
+	starts         startReads // the queued calls of SyncStartRuns
 }
 
 // Open opens (creating if needed) the store in dataDir, which is created with

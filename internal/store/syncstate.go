@@ -393,44 +393,57 @@ func (db *DB) SyncStart(ctx context.Context, id bankfeed.ConnectionID) (*SyncSta
 
 // SyncStartRuns is SyncStart with the latest runs of each of the
 // connection's accounts (at most limit each) read in the same transaction.
+//
+// The calls that come while others are read wait, and are read together,
+// in the order they came: many syncs that start at once (a schedule that
+// fires, "sync everything") share a few read transactions rather than
+// queue for the readers one by one, in no order.
 func (db *DB) SyncStartRuns(ctx context.Context, id bankfeed.ConnectionID, limit int) (*SyncStart, error) {
-	return db.syncStart(ctx, id, limit)
+	return db.starts.read(ctx, db, id, limit)
 }
 
 func (db *DB) syncStart(ctx context.Context, id bankfeed.ConnectionID, limit int) (*SyncStart, error) {
-	var st SyncStart
-	err := db.view(ctx, func(tx cachedTx) error {
-		// The connection, its password and its institution's circuit
-		// in one statement, then its accounts.
-		var nc nullCircuit
-		c, err := scanConnection(scanWith{tx.QueryRowContext(ctx, db.d.rebind(syncStartQuery), id),
-			append([]any{&st.Sealed}, nc.dest()...)})
-		if errors.Is(err, sql.ErrNoRows) {
-			return bankfeed.Errorf(bankfeed.ENotFound, "no connection %d", id)
-		}
-		if err != nil {
-			return db.d.wrap("read connection", err)
-		}
-		if st.Circuit, err = nc.circuit(c.InstitutionID); err != nil {
-			return err
-		}
-		if c.Accounts, err = connectionAccounts(ctx, tx, db.d, id); err != nil {
-			return err
-		}
-		st.Connection = c
-		if limit <= 0 {
-			return nil
-		}
-		st.Attempts = make(map[bankfeed.AccountID][]Attempt, len(st.Connection.Accounts))
-		for _, a := range st.Connection.Accounts {
-			if st.Attempts[a.AccountID], err = attempts(ctx, tx, db.d, a.AccountID, limit); err != nil {
-				return err
-			}
-		}
-		return nil
+	var st *SyncStart
+	err := db.view(ctx, func(tx cachedTx) (err error) {
+		st, err = db.readSyncStart(ctx, tx, id, limit)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	return st, nil
+}
+
+// readSyncStart reads what SyncStartRuns returns (SyncStart's when limit
+// is 0) in tx.
+func (db *DB) readSyncStart(ctx context.Context, tx cachedTx, id bankfeed.ConnectionID, limit int) (*SyncStart, error) {
+	var st SyncStart
+	// The connection, its password and its institution's circuit in one
+	// statement, then its accounts.
+	var nc nullCircuit
+	c, err := scanConnection(scanWith{tx.QueryRowContext(ctx, db.d.rebind(syncStartQuery), id),
+		append([]any{&st.Sealed}, nc.dest()...)})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, bankfeed.Errorf(bankfeed.ENotFound, "no connection %d", id)
+	}
+	if err != nil {
+		return nil, db.d.wrap("read connection", err)
+	}
+	if st.Circuit, err = nc.circuit(c.InstitutionID); err != nil {
+		return nil, err
+	}
+	if c.Accounts, err = connectionAccounts(ctx, tx, db.d, id); err != nil {
+		return nil, err
+	}
+	st.Connection = c
+	if limit <= 0 {
+		return &st, nil
+	}
+	st.Attempts = make(map[bankfeed.AccountID][]Attempt, len(st.Connection.Accounts))
+	for _, a := range st.Connection.Accounts {
+		if st.Attempts[a.AccountID], err = attempts(ctx, tx, db.d, a.AccountID, limit); err != nil {
+			return nil, err
+		}
 	}
 	return &st, nil
 }

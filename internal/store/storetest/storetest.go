@@ -65,6 +65,7 @@ func Run(t *testing.T, open Opener) {
 		{"Cursors", testCursors},
 		{"Circuits", testCircuits},
 		{"SyncStart", testSyncStart},
+		{"SyncStartsAtOnce", testSyncStartsAtOnce},
 		{"Attempts", testAttempts},
 		{"Leases", testLeases},
 		{"LineCounts", testLineCounts},

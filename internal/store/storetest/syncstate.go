@@ -2,6 +2,9 @@ package storetest
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -284,6 +287,79 @@ func testSyncStart(t *testing.T, open Opener) {
 	}
 	if _, err := db.SyncStart(ctx, 999); bankfeed.ErrorCodeOf(err) != bankfeed.ENotFound {
 		t.Errorf("SyncStart of a missing connection: %v, want not_found", err)
+	}
+}
+
+// testSyncStartsAtOnce: many syncs start at once, with their accounts'
+// runs, and a missing connection among them; each gets its own start, and
+// the missing one alone fails.
+func testSyncStartsAtOnce(t *testing.T, open Opener) {
+	ctx := context.Background()
+	clock := NewClock()
+	db := open(t, clock.Now)
+	var conns []*bankfeed.Connection
+	for i := range 12 {
+		a := seed(t, db, fmt.Sprint(i+1))
+		c := createConnection(t, db, newConnection(fmt.Sprintf("Login %d", i), a.InstitutionID))
+		ca := &bankfeed.ConnectionAccount{ConnectionID: c.ID, AccountID: a.ID, Kind: a.Kind, Number: a.Number, Enabled: true}
+		update(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.LinkAccount(ctx, ca) })
+		c.Accounts = []*bankfeed.ConnectionAccount{ca}
+		for range i % 3 {
+			run := &bankfeed.SyncRun{AccountID: a.ID, ConnectionID: c.ID, Trigger: bankfeed.TriggerSchedule}
+			if err := db.CreateSyncRun(ctx, run); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Minute)
+		}
+		conns = append(conns, c)
+	}
+	const rounds = 8
+	type got struct {
+		st  *store.SyncStart
+		err error
+	}
+	out := make([][]got, rounds)
+	var wg sync.WaitGroup
+	for r := range rounds {
+		out[r] = make([]got, len(conns)+1)
+		for i := range len(conns) + 1 {
+			id := bankfeed.ConnectionID(999)
+			if i < len(conns) {
+				id = conns[i].ID
+			}
+			wg.Go(func() {
+				st, err := db.SyncStartRuns(ctx, id, 10)
+				out[r][i] = got{st, err}
+			})
+		}
+	}
+	wg.Wait()
+	for r := range rounds {
+		for i, c := range conns {
+			g := out[r][i]
+			if g.err != nil {
+				t.Fatalf("round %d, %s: %v", r, c.Name, g.err)
+			}
+			want, err := db.SyncStartRuns(ctx, c.ID, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, g.st); diff != "" {
+				t.Errorf("round %d, %s, started with others (-alone +at once):\n%s", r, c.Name, diff)
+			}
+			if n := len(g.st.Attempts[c.Accounts[0].AccountID]); n != i%3 {
+				t.Errorf("round %d, %s: %d runs, want %d", r, c.Name, n, i%3)
+			}
+		}
+		if err := out[r][len(conns)].err; bankfeed.ErrorCodeOf(err) != bankfeed.ENotFound {
+			t.Errorf("round %d, the missing connection: %v, want not_found", r, err)
+		}
+	}
+	// A done context ends the wait.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := db.SyncStartRuns(cctx, conns[0].ID, 10); !errors.Is(err, context.Canceled) {
+		t.Errorf("SyncStartRuns with a done context: %v", err)
 	}
 }
 
