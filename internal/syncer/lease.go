@@ -53,22 +53,39 @@ func (e *errPaused) Error() string { return e.why }
 // slots bounds the syncs running at once per institution: in this process
 // by a semaphore (so waiting needs no polling), across processes by the
 // institution's slot leases in the store.
+//
+// The runs that find every slot taken line up: the first limit of them
+// (next) take their account's lease and wait for a slot, so that a slot
+// let go is taken with no transaction in between; the others wait in
+// memory for their turn, and take nothing yet. Many syncs that start at
+// once so give the writer a lease for each slot and the next in line, not
+// one for every account, ahead of the first requests.
 type slots struct {
 	mu    sync.Mutex
 	limit int
 	sems  map[bankfeed.InstitutionID]chan struct{}
+	next  map[bankfeed.InstitutionID]chan struct{}
 }
 
 func (s *slots) sem(id bankfeed.InstitutionID) chan struct{} {
+	return s.get(&s.sems, id)
+}
+
+// line is the institution's semaphore of the runs next in line.
+func (s *slots) line(id bankfeed.InstitutionID) chan struct{} {
+	return s.get(&s.next, id)
+}
+
+func (s *slots) get(m *map[bankfeed.InstitutionID]chan struct{}, id bankfeed.InstitutionID) chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.sems == nil {
-		s.sems = map[bankfeed.InstitutionID]chan struct{}{}
+	if *m == nil {
+		*m = map[bankfeed.InstitutionID]chan struct{}{}
 	}
-	c := s.sems[id]
+	c := (*m)[id]
 	if c == nil {
 		c = make(chan struct{}, s.limit)
-		s.sems[id] = c
+		(*m)[id] = c
 	}
 	return c
 }
@@ -176,16 +193,38 @@ func (s *Syncer) acquire(ctx context.Context, inst bankfeed.InstitutionID, acct 
 		now = true
 	default:
 	}
+	var line chan struct{}
+	if !now {
+		// Every slot is taken: wait for a place next in line (see slots)
+		// or for a slot, whichever comes first.
+		line = s.slots.line(inst)
+		select {
+		case sem <- struct{}{}:
+			now, line = true, nil
+		case line <- struct{}{}:
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
+	}
+	leaveLine := func() {
+		if line != nil {
+			<-line
+			line = nil
+		}
+	}
 	if err := s.takeAccount(ctx, h, check, inst, now); err != nil {
 		if now {
 			<-sem
 		}
+		leaveLine()
 		return nil, err
 	}
 	if !now {
 		select {
 		case sem <- struct{}{}:
+			leaveLine()
 		case <-ctx.Done():
+			leaveLine()
 			s.releaseAlone(h)
 			s.claims.drop(h.account)
 			return nil, context.Cause(ctx)

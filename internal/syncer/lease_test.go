@@ -5,9 +5,12 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/bankfeed/bankfeed"
 	"github.com/bankfeed/bankfeed/internal/fakebank"
 )
 
@@ -145,4 +148,71 @@ func TestConcurrentSyncs(t *testing.T) {
 			checkLines(t, e)
 		})
 	}
+}
+
+// TestNextInLine: while a bank answers its one slot's request, one more
+// account holds its lease, ready for the slot; the others take nothing yet.
+// All go through, one at a time.
+func TestNextInLine(t *testing.T) {
+	e := newEnv(t, Options{InstitutionLimit: 1})
+	for _, u := range []string{"alice", "dave"} {
+		if cr := e.connect(u, "sgml", u); cr.Err != nil {
+			t.Fatal(cr.Err)
+		}
+	}
+	e.fault(fakebank.FaultSpec{Kind: fakebank.FaultLatency, Institution: "sgml", Params: map[string]string{"delay": "300ms"}})
+	since := e.lastSeq()
+	results := make(chan *Result, 2)
+	for _, u := range []string{"alice", "dave"} {
+		go func() {
+			c, err := e.db.FindConnection(t.Context(), u)
+			if err != nil {
+				t.Error(err)
+				results <- nil
+				return
+			}
+			res, err := e.s.Sync(t.Context(), c.ID, true)
+			if err != nil {
+				t.Error(err)
+			}
+			results <- res
+		}()
+	}
+	// The first request is at the bank: the other three accounts wait.
+	deadline := time.Now().Add(5 * time.Second)
+	for e.requests("sgml", since) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // the next in line takes its lease meanwhile
+	leases, err := e.db.Leases(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accounts []string
+	for _, l := range leases {
+		if strings.HasPrefix(l.Name, "account:") {
+			accounts = append(accounts, l.Name)
+		}
+	}
+	if len(accounts) != 2 {
+		t.Errorf("account leases while the first request waits for its answer: %v, want the running one and the next in line", accounts)
+	}
+	synced := 0
+	for range 2 {
+		res := <-results
+		if res == nil {
+			continue
+		}
+		for _, a := range res.Accounts {
+			if a.Run == nil || a.Run.Outcome != bankfeed.OutcomeOK {
+				t.Errorf("%s: run %+v, skipped %q", a.Account.Number, a.Run, a.Skipped)
+				continue
+			}
+			synced++
+		}
+	}
+	if synced != 4 {
+		t.Errorf("%d accounts synced, want 4", synced)
+	}
+	e.noLeases()
 }
