@@ -296,7 +296,7 @@ func newBenchFleet(b *testing.B, srv *fakebank.Server) *benchFleet {
 	opts := syncer.Options{HTTP: ofxdirect.Client{HTTP: hc}, InstitutionLimit: benchLimit,
 		Now: func() time.Time { return time.Now().Add(time.Duration(f.shift.Load())) }}
 	if os.Getenv("BANKFEED_BENCH_TIMELINE") != "" {
-		f.steps = map[string]map[string]time.Time{"fetching": {}, "importing": {}}
+		f.steps = map[string]map[string]time.Time{"waiting": {}, "fetching": {}, "importing": {}}
 		f.trace = map[string][]time.Time{}
 		opts.Progress = func(e syncer.Event) {
 			if m := f.steps[e.Step]; m != nil && e.Account != nil {
@@ -488,7 +488,7 @@ func printTimeline(b *testing.B, srv *fakebank.Server, start time.Time, steps ma
 		byInst[r.Institution] = append(byInst[r.Institution], r)
 	}
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	var firsts, gaps, took, done, firstRound, send, read, firstFetch []float64
+	var firsts, gaps, took, done, firstRound, send, read, firstFetch, firstWait []float64
 	acct := func(r fakebank.Record) string {
 		for _, a := range r.Asked {
 			if _, n, ok := strings.Cut(a, "stmt:"); ok {
@@ -499,8 +499,11 @@ func printTimeline(b *testing.B, srv *fakebank.Server, start time.Time, steps ma
 	}
 	for _, recs := range byInst {
 		slices.SortFunc(recs, func(x, y fakebank.Record) int { return x.Time.Compare(y.Time) })
-		var ends, fetches []time.Time
+		var ends, fetches, waits []time.Time
 		for _, r := range recs {
+			if t, ok := steps["waiting"][acct(r)]; ok {
+				waits = append(waits, t)
+			}
 			d, _ := time.ParseDuration(r.Duration)
 			ends = append(ends, r.Time.Add(d))
 			took = append(took, ms(d))
@@ -516,6 +519,10 @@ func printTimeline(b *testing.B, srv *fakebank.Server, start time.Time, steps ma
 		slices.SortFunc(fetches, func(x, y time.Time) int { return x.Compare(y) })
 		if len(fetches) > 0 {
 			firstFetch = append(firstFetch, ms(fetches[0].Sub(start)))
+		}
+		if len(waits) > 0 {
+			slices.SortFunc(waits, func(x, y time.Time) int { return x.Compare(y) })
+			firstWait = append(firstWait, ms(waits[0].Sub(start)))
 		}
 		firsts = append(firsts, ms(recs[0].Time.Sub(start)))
 		slices.SortFunc(ends, func(x, y time.Time) int { return x.Compare(y) })
@@ -543,6 +550,7 @@ func printTimeline(b *testing.B, srv *fakebank.Server, start time.Time, steps ma
 	pct("bank took", took)
 	pct("bank done", done)
 	if len(send) > 0 {
+		pct("first begun", firstWait)
 		pct("first fetch", firstFetch)
 		pct("fetch→bank", send)
 		pct("bank→import", read)
