@@ -67,18 +67,7 @@ func TestLearnedRuleActsOnTheQueueAtOnce(t *testing.T) {
 		"B5 20260126 -5.50 SQ *BLUE BOTTLE 0257 OAKLAND CA",
 		"W1 20260120 -60.00 CITY WATER")
 	load(t, db, s, doc)
-	reviews := func() map[string]*store.ReviewItem {
-		t.Helper()
-		items, err := db.Reviews(ctx, store.ReviewFilter{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]*store.ReviewItem{}
-		for _, it := range items {
-			out[it.Line.FITID] = it
-		}
-		return out
-	}
+	reviews := func() map[string]*store.ReviewItem { return reviewsByFITID(t, db) }
 	rv := reviews()
 	add := func(fitid string) {
 		t.Helper()
@@ -203,4 +192,18 @@ func TestWriteLearnedReportsRelabel(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// reviewsByFITID returns every review row, by its line's FITID.
+func reviewsByFITID(t *testing.T, db *store.DB) map[string]*store.ReviewItem {
+	t.Helper()
+	items, err := db.Reviews(context.Background(), store.ReviewFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*store.ReviewItem{}
+	for _, it := range items {
+		out[it.Line.FITID] = it
+	}
+	return out
 }

@@ -26,18 +26,7 @@ func TestUndoUnlearnsTheRule(t *testing.T) {
 		"U3 20260112 -5.25 SQ *BLUE BOTTLE 0113 OAKLAND CA",
 		"U4 20260119 -4.75 SQ *BLUE BOTTLE 0113 OAKLAND CA",
 		"U5 20260126 -5.50 SQ *BLUE BOTTLE 0113 OAKLAND CA"))
-	reviews := func() map[string]*store.ReviewItem {
-		t.Helper()
-		items, err := db.Reviews(ctx, store.ReviewFilter{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]*store.ReviewItem{}
-		for _, it := range items {
-			out[it.Line.FITID] = it
-		}
-		return out
-	}
+	reviews := func() map[string]*store.ReviewItem { return reviewsByFITID(t, db) }
 	learned := func() []*store.RuleRecord {
 		t.Helper()
 		var out []*store.RuleRecord
