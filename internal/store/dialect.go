@@ -22,7 +22,9 @@ import (
 type dialect struct {
 	name string
 	// rebind turns ? placeholders into the engine's own ($1, $2, … for
-	// PostgreSQL). SQLite takes ? as written.
+	// PostgreSQL). SQLite takes ? as written. A query may also use ?NNN,
+	// a parameter numbered NNN wherever it stands (PostgreSQL's $NNN); a
+	// plain ? after it takes the number after the highest so far.
 	rebind func(q string) string
 	// maxParams bounds the parameters of one statement.
 	maxParams int

@@ -47,9 +47,10 @@ type LineWriter struct {
 	aliases []any
 	stmts   map[string]*sql.Stmt
 	args    []any
-	// importID and syncRunID are the constants of prefix as parameters:
-	// an int64 or nil.
+	// importID, syncRunID and createdLit are the constants of prefix as
+	// parameters: an int64 or nil, and the creation time as stored.
 	importID, syncRunID any
+	createdLit          string
 }
 
 // NewLineWriter returns a writer of lines for accountID, from an import or
@@ -85,14 +86,15 @@ func (tx *Tx) NewLineWriter(ctx context.Context, accountID bankfeed.AccountID, i
 		return *id
 	}
 	return &LineWriter{
-		importID:  param(imp),
-		syncRunID: param(run),
-		tx:        tx,
-		accountID: accountID,
-		prefix:    itoa(int64(accountID)) + "," + lit(imp) + "," + lit(run) + ",'" + formatTime(created) + "'",
-		aliasLit:  itoa(int64(accountID)),
-		createdAt: created,
-		stmts:     map[string]*sql.Stmt{},
+		importID:   param(imp),
+		syncRunID:  param(run),
+		tx:         tx,
+		accountID:  accountID,
+		prefix:     itoa(int64(accountID)) + "," + lit(imp) + "," + lit(run) + ",'" + formatTime(created) + "'",
+		createdLit: formatTime(created),
+		aliasLit:   itoa(int64(accountID)),
+		createdAt:  created,
+		stmts:      map[string]*sql.Stmt{},
 	}, nil
 }
 
@@ -194,7 +196,7 @@ func (w *LineWriter) writeLines(ctx context.Context, full bool) error {
 			placeholders(len(rows), n, w.prefix)
 		var s *sql.Stmt
 		if s, err = w.stmt(ctx, q); err == nil {
-			_, err = s.ExecContext(ctx, w.lineArgs(w.args[:0], rows, full, false)...)
+			_, err = s.ExecContext(ctx, w.lineArgs(w.args[:0], rows, full)...)
 		}
 	} else {
 		for done := 0; done < len(rows) && err == nil; {
@@ -207,9 +209,12 @@ func (w *LineWriter) writeLines(ctx context.Context, full bool) error {
 			}
 			chunk := rows[done : done+size]
 			done += size
+			// The writer's constants are bound once, as ?1 to ?4, which
+			// every row repeats.
+			args := append(w.args[:0], int64(w.accountID), w.importID, w.syncRunID, w.createdLit)
 			q := `INSERT INTO lines (account_id, import_id, sync_run_id, created_at, ` + cols + `) VALUES ` +
-				placeholders(size, 4+n, "")
-			_, err = w.tx.q().ExecContext(ctx, w.tx.d.rebind(q), w.lineArgs(w.args[:0], chunk, full, true)...)
+				placeholders(size, n, "?1,?2,?3,?4")
+			_, err = w.tx.q().ExecContext(ctx, w.tx.d.rebind(q), w.lineArgs(args, chunk, full)...)
 		}
 	}
 	if err == nil && len(rows) > 0 {
@@ -232,14 +237,10 @@ func (w *LineWriter) writeLines(ctx context.Context, full bool) error {
 	return w.writeReadyAliases(ctx)
 }
 
-// lineArgs appends the parameters of rows to args; consts adds the
-// writer's constants to each row, for the tail statements.
-func (w *LineWriter) lineArgs(args []any, rows []bankfeed.Line, full, consts bool) []any {
+// lineArgs appends the parameters of rows to args.
+func (w *LineWriter) lineArgs(args []any, rows []bankfeed.Line, full bool) []any {
 	for i := range rows {
 		l := &rows[i]
-		if consts {
-			args = append(args, int64(w.accountID), w.importID, w.syncRunID, formatTime(w.createdAt))
-		}
 		var minor any
 		if m, ok := l.Amount.MinorUnits(bankfeed.CurrencyPlaces(l.Currency)); ok {
 			minor = m
