@@ -1,41 +1,28 @@
 package main
 
 import (
-	"os"
 	"strings"
 	"testing"
 )
 
-// TestTargets runs a small held-out configuration (seeds 101–103, 90 days,
-// every held-out noise setting, both modes) and checks the design note's
-// targets. Exact re-delivery and the engine's contract are always
-// asserted. The other targets are asserted with BANKFEED_MATCH_TARGETS=1
-// and logged otherwise: the engine misses some today (README.md), and a
-// red test here would fail every package's `make test` until it is fixed.
+// TestTargets measures what `go run ./bench/match` reports, the setting
+// the design note's targets are stated for (held-out seeds 101–110, 180
+// days of events, every held-out noise setting, both modes), and fails on
+// every target missed. The generator and the engine are deterministic: the
+// same figures every run.
 func TestTargets(t *testing.T) {
-	strict := os.Getenv("BANKFEED_MATCH_TARGETS") != ""
 	var rows []Row
 	for _, name := range heldOut {
 		for _, mode := range []Mode{Daily, Monthly} {
 			nz := noises[name]
 			nz.Mode = mode
-			r := Measure(Config{Noise: nz, Seeds: []uint64{101, 102, 103}, Days: 90})
+			r := Measure(Config{Noise: nz, Seeds: reportSeeds, Days: reportDays})
 			rows = append(rows, r)
-			if r.Redelivery != 1 || r.RedeliveryMerges != 0 {
-				t.Errorf("%s/%s: re-delivery %s deduped with %d merges, target 100 %% and 0", name, mode, pct(r.Redelivery), r.RedeliveryMerges)
-			}
 			if r.Violations != 0 {
 				t.Errorf("%s/%s: %d plans broke the contract: %v", name, mode, r.Violations, r.Examples["contract"])
 			}
 			for _, miss := range r.misses() {
-				if strings.HasPrefix(miss, "re-delivery") {
-					continue
-				}
-				if strict {
-					t.Errorf("%s/%s: %s", name, mode, miss)
-				} else {
-					t.Logf("%s/%s: missed %s", name, mode, miss)
-				}
+				t.Errorf("%s/%s: %s", name, mode, miss)
 			}
 		}
 	}
