@@ -79,6 +79,7 @@ func (tx *Tx) NewLineWriter(ctx context.Context, accountID bankfeed.AccountID, i
 		run = &v
 	}
 	created := tx.Now()
+	createdLit := formatTime(created)
 	param := func(id *int64) any {
 		if id == nil {
 			return nil
@@ -90,8 +91,8 @@ func (tx *Tx) NewLineWriter(ctx context.Context, accountID bankfeed.AccountID, i
 		syncRunID:  param(run),
 		tx:         tx,
 		accountID:  accountID,
-		prefix:     itoa(int64(accountID)) + "," + lit(imp) + "," + lit(run) + ",'" + formatTime(created) + "'",
-		createdLit: formatTime(created),
+		prefix:     itoa(int64(accountID)) + "," + lit(imp) + "," + lit(run) + ",'" + createdLit + "'",
+		createdLit: createdLit,
 		aliasLit:   itoa(int64(accountID)),
 		createdAt:  created,
 		stmts:      map[string]*sql.Stmt{},

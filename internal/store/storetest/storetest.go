@@ -404,18 +404,29 @@ func manyLines(n int, prefix string) []bankfeed.Line {
 
 func testLineBatches(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := open(t, NewClock().Now)
+	clock := NewClock()
+	db := open(t, clock.Now)
 	a := seed(t, db, "1")
 	const n = 1234 // two full batches of the lean shape, remainders of both
 	in := manyLines(n, "B")
-	writeLines(t, db, a.ID, in)
+	imp1 := writeLines(t, db, a.ID, in)
 	more := manyLines(3, "C")
-	writeLines(t, db, a.ID, more)
+	imp2 := writeLines(t, db, a.ID, more)
 	if more[0].ID != in[n-1].ID+1 {
 		t.Errorf("second import starts at id %d, want %d", more[0].ID, in[n-1].ID+1)
 	}
 	seen := map[bankfeed.LineID]string{}
 	err := db.EachLine(ctx, bankfeed.LineFilter{AccountID: a.ID}, func(l *bankfeed.Line) error {
+		// The writer's constants, in full batches and in the remainders'
+		// statements alike.
+		imp := imp1
+		if l.ID > in[n-1].ID {
+			imp = imp2
+		}
+		if l.AccountID != a.ID || l.ImportID == nil || *l.ImportID != imp || l.SyncRunID != nil || !l.CreatedAt.Equal(clock.T) {
+			t.Errorf("line %d: account %d, import %v, run %v, created %v; want %d, %d, none, %v",
+				l.ID, l.AccountID, l.ImportID, l.SyncRunID, l.CreatedAt, a.ID, imp, clock.T)
+		}
 		seen[l.ID] = l.FITID + " " + l.Amount.String() + " " + l.CheckNum
 		return nil
 	})
