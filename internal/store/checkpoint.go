@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,18 +15,40 @@ import (
 // writer do it.
 const checkpointEvery = 50 * time.Millisecond
 
+// walPagesCap is the WAL's length, in pages, past which the writer has
+// SQLite write it from its start again: half the writer's own threshold
+// (wal_autocheckpoint, 10,000 pages), so that the file stays under that
+// threshold's 40 MiB of 4 KiB pages though the writer goes on while a
+// checkpoint finds the WAL long.
+const walPagesCap = 5_000
+
 // checkpointer copies the WAL into the database file on a connection of its
 // own (PRAGMA wal_checkpoint(PASSIVE)), after commits, so the writer never
 // stops to copy pages and sync the file: a lease that lets a bank's request
 // go does not wait behind a checkpoint. A passive checkpoint waits for no
 // one: it copies what readers and the writer allow and leaves the rest to
 // the next. The zero value does nothing (an engine without a WAL).
+//
+// SQLite writes the WAL from its start again only when a write transaction
+// begins with every frame copied and no reader in the WAL. A writer that
+// never pauses (a long import) begins its next transaction before any
+// checkpoint beside it is done, so the WAL grows with every commit, however
+// well the checkpointer keeps up, until the writer's own threshold; and the
+// writer's own passive checkpoint gives way when this one holds the lock,
+// so the file grew past that too (a RESTART checkpoint here would wait for
+// the writer, which never lets go). So when a checkpoint finds the WAL over
+// walPagesCap pages, it marks it overdue, and after its next commit the
+// writer runs a RESTART checkpoint itself (restartIfOverdue), with no
+// writer to race: it copies what is left (little: the passive checkpoints
+// copied the rest) and waits for the readers of the WAL, and the writer's
+// next transaction starts the WAL again.
 type checkpointer struct {
-	conn *sql.DB
-	kc   chan struct{} // a commit happened
-	done chan struct{}
-	once sync.Once
-	wg   sync.WaitGroup
+	conn    *sql.DB
+	kc      chan struct{} // a commit happened
+	done    chan struct{}
+	once    sync.Once
+	wg      sync.WaitGroup
+	overdue atomic.Bool
 }
 
 func (c *checkpointer) start(driver, dsn string) error {
@@ -78,9 +101,29 @@ func (c *checkpointer) run() {
 		err := c.conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
 		cancel()
 		if err != nil {
-			// The writer checkpoints a WAL that grows too long itself.
 			slog.Warn("store: checkpoint", "err", err)
+		} else if log > walPagesCap {
+			c.overdue.Store(true)
 		}
+	}
+}
+
+// restartIfOverdue runs the checkpoint that starts the WAL again when the
+// checkpointer found it overdue, on the writer's connection w, between two
+// of its transactions. When the checkpointer's own checkpoint is under way
+// (SQLite gives a second one no wait) or a reader holds on, it stays
+// overdue, for the next commit.
+func (c *checkpointer) restartIfOverdue(ctx context.Context, w *sql.DB) {
+	if !c.overdue.Load() {
+		return
+	}
+	var busy, log, done int
+	err := w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &log, &done)
+	if err != nil {
+		slog.Warn("store: checkpoint (restart)", "err", err)
+	}
+	if err != nil || busy == 0 {
+		c.overdue.Store(false)
 	}
 }
 

@@ -145,6 +145,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 		return db.d.wrap("commit", err)
 	}
 	db.ckpt.kick()
+	db.ckpt.restartIfOverdue(context.WithoutCancel(ctx), db.write)
 	return nil
 }
 
