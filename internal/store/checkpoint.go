@@ -49,6 +49,7 @@ type checkpointer struct {
 	once    sync.Once
 	wg      sync.WaitGroup
 	overdue atomic.Bool
+	retryAt atomic.Int64 // unix nanoseconds: not before, after a busy restart
 }
 
 func (c *checkpointer) start(driver, dsn string) error {
@@ -110,22 +111,42 @@ func (c *checkpointer) run() {
 
 // restartIfOverdue runs the checkpoint that starts the WAL again when the
 // checkpointer found it overdue, on the writer's connection w, between two
-// of its transactions. When the checkpointer's own checkpoint is under way
-// (SQLite gives a second one no wait) or a reader holds on, it stays
-// overdue, for the next commit.
+// of its transactions. It waits for no one (busy_timeout 0 for it): when
+// the checkpointer's own checkpoint is under way (SQLite gives a second
+// one no wait) or a reader still reads older pages (an export, say), it
+// copies what it can and leaves the WAL overdue, for a commit at least
+// restartRetry later; the writer is never held up behind a reader.
 func (c *checkpointer) restartIfOverdue(ctx context.Context, w *sql.DB) {
-	if !c.overdue.Load() {
+	now := time.Now().UnixNano()
+	if !c.overdue.Load() || now < c.retryAt.Load() {
 		return
 	}
-	var busy, log, done int
-	err := w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &log, &done)
+	conn, err := w.Conn(ctx)
 	if err != nil {
-		slog.Warn("store: checkpoint (restart)", "err", err)
+		return
 	}
-	if err != nil || busy == 0 {
+	defer conn.Close()
+	var busy, log, done int
+	if _, err = conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err == nil {
+		err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &log, &done)
+		if _, rerr := conn.ExecContext(ctx, `PRAGMA busy_timeout = `+busyTimeoutMS); err == nil {
+			err = rerr
+		}
+	}
+	switch {
+	case err != nil:
+		slog.Warn("store: checkpoint (restart)", "err", err)
 		c.overdue.Store(false)
+	case busy == 0:
+		c.overdue.Store(false)
+	default:
+		c.retryAt.Store(now + int64(restartRetry))
 	}
 }
+
+// restartRetry is how long the writer waits before it tries again a
+// RESTART checkpoint that found the WAL busy.
+const restartRetry = 5 * time.Millisecond
 
 // stop ends the checkpointer; the last connection to close checkpoints
 // what is left.

@@ -69,3 +69,85 @@ func TestCheckpointerCopiesTheWAL(t *testing.T) {
 		t.Errorf("WAL grew from %d to %d bytes after a pause: not reused", wal, after)
 	}
 }
+
+// TestRestartWaitsForNoReader: while a reader keeps an old snapshot (an
+// export, say), the WAL cannot start again; the writer's RESTART checkpoint
+// then gives up at once instead of waiting out the busy timeout (10 s) at
+// every commit, and once the reader is gone the WAL starts again.
+func TestRestartWaitsForNoReader(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	blob := strings.Repeat("y", 100_000)
+	var slowest time.Duration
+	write := func() {
+		began := time.Now()
+		if err := db.Update(ctx, func(tx *Tx) error {
+			if _, err := tx.tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS ckpt_reader (i INTEGER, b TEXT)`); err != nil {
+				return err
+			}
+			_, err := tx.tx.ExecContext(ctx, `INSERT INTO ckpt_reader VALUES (1, ?)`, blob)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		slowest = max(slowest, time.Since(began))
+	}
+	walSize := func() int64 {
+		fi, err := os.Stat(db.Path() + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	write()
+	snap, err := db.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := snap.tx.QueryRowContext(ctx, `SELECT count(*) FROM ckpt_reader`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	// Past walPagesCap while the snapshot holds the WAL: the checkpointer
+	// finds it overdue, and the writer's RESTART finds the reader, every
+	// few milliseconds, for 50 more commits.
+	for i := 0; !db.ckpt.overdue.Load(); i++ {
+		if i == 1000 {
+			t.Fatalf("the WAL is not overdue after %d MB written under a reader", i/10)
+		}
+		write()
+	}
+	for range 50 {
+		write()
+		time.Sleep(time.Millisecond)
+	}
+	if slowest > 5*time.Second {
+		t.Errorf("a commit took %v while a reader held the WAL: the writer waited for it", slowest)
+	}
+	if !db.ckpt.overdue.Load() {
+		t.Errorf("the WAL is not overdue any more, with the reader still there")
+	}
+	// With the reader gone, the writer's next try starts the WAL again:
+	// from then on it is written from its start, not grown.
+	if err := snap.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; db.ckpt.overdue.Load(); i++ {
+		if i == 100 {
+			t.Fatalf("the WAL is still overdue %d commits after the reader left", i)
+		}
+		time.Sleep(restartRetry)
+		write()
+	}
+	before := walSize()
+	for range 20 {
+		write()
+	}
+	if after := walSize(); after > before {
+		t.Errorf("WAL grew from %d to %d bytes after the reader left: not started again", before, after)
+	}
+}

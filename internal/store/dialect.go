@@ -73,7 +73,7 @@ var sqliteDialect = &dialect{
 // instead of failing half way with SQLITE_BUSY.
 func sqliteDSN(path, txlock string, readOnly bool) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "busy_timeout("+busyTimeoutMS+")")
 	// page_size takes effect only on a new file, and must come before WAL,
 	// which the _journal_mode key switches on after every _pragma.
 	q.Add("_pragma", "page_size("+pageSize+")")
@@ -98,6 +98,9 @@ func sqliteDSN(path, txlock string, readOnly bool) string {
 	q.Set("_txlock", txlock)
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
+
+// busyTimeoutMS is how long a connection waits for another's lock.
+const busyTimeoutMS = "10000"
 
 // pageSize is the page size of a new database file.
 const pageSize = "4096"
