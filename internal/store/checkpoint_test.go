@@ -22,26 +22,11 @@ func TestCheckpointerCopiesTheWAL(t *testing.T) {
 	}
 	defer db.Close()
 	path := db.Path()
-	size := func(p string) int64 {
-		fi, err := os.Stat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fi.Size()
-	}
+	size := func(p string) int64 { return fileSize(t, p) }
 	before := size(path)
-	blob := strings.Repeat("x", 100_000)
 	write := func(rounds int) {
-		for i := range rounds {
-			if err := db.Update(ctx, func(tx *Tx) error {
-				if _, err := tx.tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS ckpt_test (i INTEGER, b TEXT)`); err != nil {
-					return err
-				}
-				_, err := tx.tx.ExecContext(ctx, `INSERT INTO ckpt_test VALUES (?, ?)`, i, blob)
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
+		for range rounds {
+			writeBlob(t, db)
 		}
 	}
 	write(30) // some 3 MB, 750 pages: under the writer's own threshold
@@ -81,35 +66,20 @@ func TestRestartWaitsForNoReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	blob := strings.Repeat("y", 100_000)
 	var slowest time.Duration
 	write := func() {
 		began := time.Now()
-		if err := db.Update(ctx, func(tx *Tx) error {
-			if _, err := tx.tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS ckpt_reader (i INTEGER, b TEXT)`); err != nil {
-				return err
-			}
-			_, err := tx.tx.ExecContext(ctx, `INSERT INTO ckpt_reader VALUES (1, ?)`, blob)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		writeBlob(t, db)
 		slowest = max(slowest, time.Since(began))
 	}
-	walSize := func() int64 {
-		fi, err := os.Stat(db.Path() + "-wal")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fi.Size()
-	}
+	walSize := func() int64 { return fileSize(t, db.Path()+"-wal") }
 	write()
 	snap, err := db.Snapshot(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var n int
-	if err := snap.tx.QueryRowContext(ctx, `SELECT count(*) FROM ckpt_reader`).Scan(&n); err != nil {
+	if err := snap.tx.QueryRowContext(ctx, `SELECT count(*) FROM ckpt_blobs`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	// Past walPagesCap while the snapshot holds the WAL: the checkpointer
@@ -150,4 +120,29 @@ func TestRestartWaitsForNoReader(t *testing.T) {
 	if after := walSize(); after > before {
 		t.Errorf("WAL grew from %d to %d bytes after the reader left: not started again", before, after)
 	}
+}
+
+// writeBlob commits a row of 100 kB (25 pages) in a transaction of its own.
+func writeBlob(t *testing.T, db *DB) {
+	t.Helper()
+	ctx := context.Background()
+	blob := strings.Repeat("x", 100_000)
+	if err := db.Update(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS ckpt_blobs (b TEXT)`); err != nil {
+			return err
+		}
+		_, err := tx.tx.ExecContext(ctx, `INSERT INTO ckpt_blobs VALUES (?)`, blob)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
 }
