@@ -92,7 +92,8 @@ func sqliteDSN(path, txlock string, readOnly bool) string {
 		// the commit that finds it over 1,000 pages, which would hold up
 		// every call waiting for the writer while it copies and syncs. The
 		// writer still checkpoints a WAL that grew past 10,000 pages (40
-		// MiB): one that the checkpointer cannot keep up with.
+		// MiB), and starts it again past 5,000 (walPagesCap) when the
+		// checkpointer finds it that long.
 		q.Add("_pragma", "wal_autocheckpoint(10000)")
 	}
 	q.Set("_txlock", txlock)
