@@ -40,8 +40,8 @@ const walPagesCap = 5_000
 // walPagesCap pages, it marks it overdue, and after its next commit the
 // writer runs a RESTART checkpoint itself (restartIfOverdue), with no
 // writer to race: it copies what is left (little: the passive checkpoints
-// copied the rest) and waits for the readers of the WAL, and the writer's
-// next transaction starts the WAL again.
+// copied the rest), and once no reader is in the WAL, the writer's next
+// transaction starts the WAL again.
 type checkpointer struct {
 	conn    *sql.DB
 	kc      chan struct{} // a commit happened
