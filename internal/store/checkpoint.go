@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -129,8 +130,14 @@ func (c *checkpointer) restartIfOverdue(ctx context.Context, w *sql.DB) {
 	var busy, log, done int
 	if _, err = conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err == nil {
 		err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &log, &done)
-		if _, rerr := conn.ExecContext(ctx, `PRAGMA busy_timeout = `+busyTimeoutMS); err == nil {
-			err = rerr
+		if _, rerr := conn.ExecContext(ctx, `PRAGMA busy_timeout = `+busyTimeoutMS); rerr != nil {
+			// A writer left with no busy timeout would fail at once on
+			// another process's lock: the pool drops this connection
+			// and opens a new one, configured afresh.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			if err == nil {
+				err = rerr
+			}
 		}
 	}
 	switch {
