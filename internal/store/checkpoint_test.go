@@ -22,8 +22,7 @@ func TestCheckpointerCopiesTheWAL(t *testing.T) {
 	}
 	defer db.Close()
 	path := db.Path()
-	size := func(p string) int64 { return fileSize(t, p) }
-	before := size(path)
+	before := fileSize(t, path)
 	write := func(rounds int) {
 		for range rounds {
 			writeBlob(t, db)
@@ -31,9 +30,9 @@ func TestCheckpointerCopiesTheWAL(t *testing.T) {
 	}
 	write(30) // some 3 MB, 750 pages: under the writer's own threshold
 	deadline := time.Now().Add(5 * time.Second)
-	for size(path) < before+2_000_000 {
+	for fileSize(t, path) < before+2_000_000 {
 		if time.Now().After(deadline) {
-			t.Fatalf("database file %d bytes after 3 MB committed (was %d): the WAL was not checkpointed", size(path), before)
+			t.Fatalf("database file %d bytes after 3 MB committed (was %d): the WAL was not checkpointed", fileSize(t, path), before)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -42,7 +41,7 @@ func TestCheckpointerCopiesTheWAL(t *testing.T) {
 	// own RESTART checkpoint, which keeps it under the writer's threshold
 	// (10,000 pages, 40 MiB), on a busy machine too.
 	write(500)
-	wal := size(path + "-wal")
+	wal := fileSize(t, path+"-wal")
 	if wal > 40<<20 {
 		t.Errorf("WAL of %d bytes after 50 MB committed: over the writer's threshold (40 MiB)", wal)
 	}
@@ -50,7 +49,7 @@ func TestCheckpointerCopiesTheWAL(t *testing.T) {
 	// start again rather than grown.
 	time.Sleep(300 * time.Millisecond)
 	write(20)
-	if after := size(path + "-wal"); after > wal {
+	if after := fileSize(t, path+"-wal"); after > wal {
 		t.Errorf("WAL grew from %d to %d bytes after a pause: not reused", wal, after)
 	}
 }
